@@ -1,0 +1,86 @@
+//! The webfold network (docs/DESIGN.md): tokens -> embedder -> trunk -> structure module ->
+//! frames, atoms, distogram and pLDDT. The PyTorch twin is `train/webfold_train/model/`.
+
+pub mod embed;
+pub mod heads;
+pub mod structure;
+pub mod trunk;
+
+use burn::module::Module;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use embed::Embedder;
+use heads::{DistogramHead, PlddtHead};
+use structure::StructureModule;
+use trunk::TrunkBlock;
+
+/// Model sizes (D9); read from the weights file's `webfold_config` metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    pub c_s: usize,
+    pub c_z: usize,
+    pub heads: usize,
+    pub c_o: usize,
+    pub c_t: usize,
+    pub n_blocks: usize,
+    pub n_struct: usize,
+    pub ipa_heads: usize,
+    pub ipa_c: usize,
+    pub ipa_pq: usize,
+    pub ipa_pv: usize,
+}
+
+/// Raw network outputs for one sequence (batch of one), before any post-processing.
+pub struct Output {
+    /// Final frame rotations `[B, L, 3, 3]` (local -> global).
+    pub rotations: Tensor<4>,
+    /// Final frame origins (CA) `[B, L, 3]`.
+    pub translations: Tensor<3>,
+    /// N, CA, C `[B, L, 3, 3]`.
+    pub atoms: Tensor<4>,
+    /// Distogram logits `[B, L, L, 64]`.
+    pub distogram: Tensor<4>,
+    /// pLDDT `[B, L]`, 0..100.
+    pub plddt: Tensor<2>,
+}
+
+#[derive(Module, Debug)]
+pub struct WebFold {
+    embed: Embedder,
+    trunk: Vec<TrunkBlock>,
+    structure: StructureModule,
+    dist_head: DistogramHead,
+    plddt_head: PlddtHead,
+}
+
+impl WebFold {
+    /// A randomly initialised model of the given size (weights are then loaded over it).
+    pub fn new(cfg: &Config, device: &Device) -> Self {
+        Self {
+            embed: Embedder::new(cfg, device),
+            trunk: (0..cfg.n_blocks).map(|_| TrunkBlock::new(cfg, device)).collect(),
+            structure: StructureModule::new(cfg, device),
+            dist_head: DistogramHead::new(cfg, device),
+            plddt_head: PlddtHead::new(cfg, device),
+        }
+    }
+
+    /// Runs the network on token indices (D1) of one sequence.
+    pub fn forward_tokens(&self, tokens: &[u8], device: &Device) -> Output {
+        let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
+        let data = TensorData::new(ids, [1, tokens.len()]);
+        self.forward(Tensor::<2, Int>::from_data(data, device))
+    }
+
+    pub fn forward(&self, tokens: Tensor<2, Int>) -> Output {
+        let (mut s, mut z) = self.embed.forward(tokens);
+        for block in &self.trunk {
+            (s, z) = block.forward(s, z);
+        }
+        let distogram = self.dist_head.forward(z.clone());
+        let (s, frames) = self.structure.forward(s, z);
+        let plddt = self.plddt_head.forward(s);
+        let atoms = crate::rigid::backbone_atoms(frames.rotations.clone(), frames.translations.clone());
+        Output { rotations: frames.rotations, translations: frames.translations, atoms, distogram, plddt }
+    }
+}

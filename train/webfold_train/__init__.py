@@ -1,0 +1,1 @@
+"""webfold training package: the PyTorch twin of the Rust/burn model (docs/DESIGN.md)."""
