@@ -1,1 +1,146 @@
-fn main() {}
+//! `webfold` command line: predict structures, evaluate them, build the training data.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use webfold::predict::Predictor;
+use webfold::sequence::{parse_bytes, ParseOptions};
+
+/// The committed weights, built into the binary so `webfold predict` needs no other file.
+const DEFAULT_WEIGHTS: &[u8] = include_bytes!("../weights/webfold.safetensors");
+
+const USAGE: &str = "\
+webfold: protein backbone structure prediction from sequence
+
+USAGE:
+  webfold predict INPUT.fasta|- --out DIR [--weights FILE]
+      Writes DIR/<id>.pdb for every FASTA record (id = the header's first word);
+      '-' reads standard input. B-factor column = pLDDT (0-100).
+  webfold eval --pred DIR --native DIR --ids FILE [--ids FILE ...]
+      Scores DIR/<id>.pdb against native structures with TMscore, GDT-TS and CA-lDDT;
+      prints a markdown table per id list (per target and mean).
+  webfold data [ARGS...]
+      Builds the training set from Debian's promod3-data (runs scripts/build_data.py
+      under /usr/bin/python3; ARGS are passed on).
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("predict") => predict(&args[1..]),
+        Some("eval") => eval(&args[1..]),
+        Some("data") => data(&args[1..]),
+        Some("-h") | Some("--help") | Some("help") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown command '{other}'\n\n{USAGE}")),
+        None => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Splits `args` into positional arguments and `--flag value` pairs (flags may repeat).
+fn split_args(args: &[String], flags: &[&str]) -> Result<(Vec<String>, Vec<(String, String)>), String> {
+    let mut positional = Vec::new();
+    let mut named = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a.starts_with("--") {
+            let name = a.trim_start_matches("--");
+            if !flags.contains(&name) {
+                return Err(format!("unknown option '{a}' (expected one of: --{})", flags.join(", --")));
+            }
+            let value = it.next().ok_or_else(|| format!("option '{a}' needs a value"))?;
+            named.push((name.to_string(), value.clone()));
+        } else {
+            positional.push(a.clone());
+        }
+    }
+    Ok((positional, named))
+}
+
+fn one<'a>(named: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    named.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn predict(args: &[String]) -> Result<(), String> {
+    let (pos, named) = split_args(args, &["out", "weights"])?;
+    let [input] = pos.as_slice() else {
+        return Err(format!("predict takes one input (a FASTA file or '-'), got {}\n\n{USAGE}", pos.len()));
+    };
+    let out = PathBuf::from(one(&named, "out").ok_or("predict needs --out DIR")?);
+    let bytes = if input == "-" {
+        let mut b = Vec::new();
+        std::io::stdin().read_to_end(&mut b).map_err(|e| format!("reading standard input: {e}"))?;
+        b
+    } else {
+        std::fs::read(input).map_err(|e| format!("cannot read '{input}': {e}"))?
+    };
+    let source = if input == "-" { "standard input" } else { input.as_str() };
+    // Every record is validated (lengths included) before any model work starts.
+    let records = parse_bytes(&bytes, &ParseOptions::default()).map_err(|e| format!("{source}: {e}"))?;
+    let weights = match one(&named, "weights") {
+        Some(p) => std::fs::read(p).map_err(|e| format!("cannot read weights '{p}': {e}"))?,
+        None => DEFAULT_WEIGHTS.to_vec(),
+    };
+    let predictor = Predictor::new(&weights, burn::tensor::Device::flex()).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
+    let mut seen = std::collections::HashSet::new();
+    for record in &records {
+        for w in &record.warnings {
+            eprintln!("warning: {}: {w}", record.id);
+        }
+        let stem = record.file_stem();
+        if !seen.insert(stem.clone()) {
+            return Err(format!("two records map to the same file name '{stem}.pdb'"));
+        }
+        let structure = predictor.predict(record);
+        let path = out.join(format!("{stem}.pdb"));
+        let text = webfold::pdb::write_pdb(&structure, &record.id);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+        eprintln!("{}: {} residues, mean pLDDT {:.1} -> {}", record.id, record.len(), structure.mean_plddt(), path.display());
+    }
+    Ok(())
+}
+
+fn eval(args: &[String]) -> Result<(), String> {
+    let (pos, named) = split_args(args, &["pred", "native", "ids"])?;
+    if !pos.is_empty() {
+        return Err(format!("eval takes no positional arguments, got '{}'", pos[0]));
+    }
+    let pred = Path::new(one(&named, "pred").ok_or("eval needs --pred DIR")?);
+    let native = Path::new(one(&named, "native").ok_or("eval needs --native DIR")?);
+    let lists: Vec<&str> = named.iter().filter(|(k, _)| k == "ids").map(|(_, v)| v.as_str()).collect();
+    if lists.is_empty() {
+        return Err("eval needs at least one --ids FILE (one target id per line)".into());
+    }
+    for list in lists {
+        let text = std::fs::read_to_string(list).map_err(|e| format!("cannot read '{list}': {e}"))?;
+        let ids: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+        let table = webfold::eval::eval_dir(pred, native, &ids).map_err(|e| e.to_string())?;
+        println!("### {list}\n\n{}", table);
+    }
+    Ok(())
+}
+
+fn data(args: &[String]) -> Result<(), String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/build_data.py");
+    let status = std::process::Command::new("/usr/bin/python3")
+        .arg(&script)
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run /usr/bin/python3 {}: {e} (apt-get install python3-promod3 mmseqs2)", script.display()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status})", script.display()))
+    }
+}

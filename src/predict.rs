@@ -1,0 +1,62 @@
+//! The whole pipeline for one record: tokens -> network -> N/CA/C -> relax -> O/CB -> Structure.
+//! Shared by the CLI and the browser build; only reading tensors back differs (sync vs async).
+
+use burn::tensor::{Device, Tensor};
+
+use crate::geometry::atoms::{complete_backbone, Structure};
+use crate::geometry::relax::relax;
+use crate::model::{Config, WebFold};
+use crate::sequence::Record;
+use crate::weights::{self, WeightsError};
+
+/// A loaded model on a device.
+pub struct Predictor {
+    pub model: WebFold,
+    pub config: Config,
+    pub device: Device,
+}
+
+impl Predictor {
+    pub fn new(weights_bytes: &[u8], device: Device) -> Result<Self, WeightsError> {
+        let (model, config) = weights::load(weights_bytes, &device)?;
+        Ok(Self { model, config, device })
+    }
+
+    /// Predicts one record, reading results back synchronously (native backends).
+    pub fn predict(&self, record: &Record) -> Structure {
+        let out = self.model.forward_tokens(&record.tokens, &self.device);
+        let atoms = to_vec(out.atoms.into_data());
+        let plddt = to_vec(out.plddt.into_data());
+        structure_from_network(&record.sequence, &atoms, &plddt)
+    }
+
+    /// Predicts one record, reading results back asynchronously (required on WebGPU).
+    pub async fn predict_async(&self, record: &Record) -> Result<Structure, String> {
+        let out = self.model.forward_tokens(&record.tokens, &self.device);
+        let atoms = read_async(out.atoms).await?;
+        let plddt = read_async(out.plddt).await?;
+        Ok(structure_from_network(&record.sequence, &atoms, &plddt))
+    }
+}
+
+fn to_vec(data: burn::tensor::TensorData) -> Vec<f32> {
+    data.convert::<f32>().to_vec::<f32>().expect("float tensor converts to f32")
+}
+
+async fn read_async<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, String> {
+    let data = t.into_data_async().await.map_err(|e| format!("reading results from the device failed: {e:?}"))?;
+    Ok(to_vec(data))
+}
+
+/// Network N/CA/C (`[L, 3, 3]` flattened) and pLDDT -> relaxed, completed backbone (D8).
+pub fn structure_from_network(sequence: &str, atoms: &[f32], plddt: &[f32]) -> Structure {
+    let l = plddt.len();
+    assert_eq!(atoms.len(), l * 9, "atoms must hold N, CA, C for every residue");
+    let atom = |i: usize, k: usize| [atoms[i * 9 + k * 3], atoms[i * 9 + k * 3 + 1], atoms[i * 9 + k * 3 + 2]];
+    let mut n: Vec<[f32; 3]> = (0..l).map(|i| atom(i, 0)).collect();
+    let mut ca: Vec<[f32; 3]> = (0..l).map(|i| atom(i, 1)).collect();
+    let mut c: Vec<[f32; 3]> = (0..l).map(|i| atom(i, 2)).collect();
+    relax(&mut n, &mut ca, &mut c);
+    let plddt: Vec<f32> = plddt.iter().map(|p| p.clamp(0.0, 100.0)).collect();
+    complete_backbone(sequence, &n, &ca, &c, &plddt)
+}
