@@ -2,3 +2,14 @@
 //!
 //! Data flow (see docs/DESIGN.md): [`sequence`] (text -> tokens) -> [`model`] (trunk -> frames)
 //! -> [`geometry`] (frames -> atoms, relax, checks) -> [`pdb`] (file).
+
+pub mod model;
+pub mod rigid;
+pub mod weights;
+pub mod predict;
+
+pub mod geometry;
+pub mod pdb;
+pub mod sequence;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod eval;

@@ -124,9 +124,9 @@ fn eval(args: &[String]) -> Result<(), String> {
     }
     for list in lists {
         let text = std::fs::read_to_string(list).map_err(|e| format!("cannot read '{list}': {e}"))?;
-        let ids: Vec<String> = text.split_whitespace().map(str::to_string).collect();
-        let table = webfold::eval::eval_dir(pred, native, &ids).map_err(|e| e.to_string())?;
-        println!("### {list}\n\n{}", table);
+        let ids = webfold::eval::read_id_list(&text);
+        let rows = webfold::eval::eval_dir(pred, native, &ids);
+        println!("### {list}\n\n{}", webfold::eval::markdown_table(&rows));
     }
     Ok(())
 }

@@ -40,7 +40,7 @@ impl Predictor {
 }
 
 fn to_vec(data: burn::tensor::TensorData) -> Vec<f32> {
-    data.convert::<f32>().to_vec::<f32>().expect("float tensor converts to f32")
+    data.convert::<f32>().try_to_vec::<f32>().expect("float tensor converts to f32")
 }
 
 async fn read_async<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, String> {

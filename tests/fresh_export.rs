@@ -45,7 +45,7 @@ fn fresh_tiny_export_loads_in_burn_and_matches() {
         .map(|b| i32::from_le_bytes(b.try_into().unwrap()) as u8).collect();
     let want: Vec<f32> = st.tensor("1.atoms").unwrap().data().chunks_exact(4)
         .map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
-    let got: Vec<f32> = model.forward_tokens(&tokens, &device).atoms.into_data().to_vec::<f32>().unwrap();
+    let got: Vec<f32> = model.forward_tokens(&tokens, &device).atoms.into_data().try_to_vec::<f32>().unwrap();
     let max_abs = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0.0f32, f32::max);
     assert_eq!(got.len(), want.len());
     assert!(max_abs < 1e-3, "fresh export: atoms differ by up to {max_abs} A");

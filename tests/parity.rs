@@ -20,7 +20,7 @@ fn tokens(st: &SafeTensors, name: &str) -> Vec<u8> {
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().to_vec::<f32>().expect("f32 data")
+    t.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 data")
 }
 
 /// Largest |a - b| / (|b| + scale), with `scale` the mean magnitude of the expected values so

@@ -1,0 +1,163 @@
+//! Stereochemistry checks of a backbone: bond lengths and CA-CA clashes.
+
+use std::fmt;
+
+use super::{dist, ideal, v64, Structure};
+
+/// Largest accepted deviation of a bond from its ideal length (Angstrom).
+pub const BOND_TOLERANCE: f64 = 0.1;
+/// Two CA atoms at least 3 residues apart closer than this are a clash (Angstrom).
+pub const CLASH_DISTANCE: f64 = 3.0;
+/// Largest accepted fraction of clashing CA pairs.
+pub const MAX_CLASH_FRACTION: f64 = 0.01;
+
+/// Geometry summary of a [`Structure`]. Deviations are absolute, in Angstrom; they are NaN or
+/// infinite when coordinates are not finite (and then [`GeometryReport::is_valid`] is false).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeometryReport {
+    pub n_residues: usize,
+    /// Number of atoms (N, CA, C, O, CB) with a non-finite coordinate.
+    pub non_finite_atoms: usize,
+    /// max |d(N_i, CA_i) - 1.458|
+    pub max_dev_n_ca: f64,
+    /// max |d(CA_i, C_i) - 1.525|
+    pub max_dev_ca_c: f64,
+    /// max |d(C_i, O_i) - 1.23|
+    pub max_dev_c_o: f64,
+    /// max |d(C_i, N_{i+1}) - 1.329| (0 for a single residue)
+    pub max_dev_c_n: f64,
+    /// Consecutive CA-CA distances (0 for a single residue).
+    pub ca_ca_min: f64,
+    pub ca_ca_max: f64,
+    pub ca_ca_mean: f64,
+    /// CA pairs with |i - j| >= 3 closer than [`CLASH_DISTANCE`].
+    pub n_clashes: usize,
+    /// Number of CA pairs with |i - j| >= 3.
+    pub n_pairs: usize,
+    /// `n_clashes / n_pairs` (0 when there are no such pairs).
+    pub clash_fraction: f64,
+}
+
+impl GeometryReport {
+    /// Largest bond deviation over N-CA, CA-C, C-O and the peptide C-N.
+    pub fn max_bond_deviation(&self) -> f64 {
+        let devs = [self.max_dev_n_ca, self.max_dev_ca_c, self.max_dev_c_o, self.max_dev_c_n];
+        let mut m = 0.0f64;
+        for d in devs {
+            if d.is_nan() {
+                return f64::NAN;
+            }
+            m = m.max(d);
+        }
+        m
+    }
+
+    /// All coordinates finite, every bond within [`BOND_TOLERANCE`] of ideal and fewer than
+    /// [`MAX_CLASH_FRACTION`] of the non-neighbour CA pairs clashing.
+    pub fn is_valid(&self) -> bool {
+        let bonds = self.max_bond_deviation();
+        self.non_finite_atoms == 0 && bonds <= BOND_TOLERANCE && self.clash_fraction < MAX_CLASH_FRACTION
+    }
+}
+
+impl fmt::Display for GeometryReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} residues: max bond deviation N-CA {:.3}, CA-C {:.3}, C-O {:.3}, C-N {:.3} A; \
+             CA-CA min/mean/max {:.2}/{:.2}/{:.2} A; clashes {}/{} ({:.2}%){}; {}",
+            self.n_residues,
+            self.max_dev_n_ca,
+            self.max_dev_ca_c,
+            self.max_dev_c_o,
+            self.max_dev_c_n,
+            self.ca_ca_min,
+            self.ca_ca_mean,
+            self.ca_ca_max,
+            self.n_clashes,
+            self.n_pairs,
+            100.0 * self.clash_fraction,
+            if self.non_finite_atoms > 0 { format!("; {} non-finite atoms", self.non_finite_atoms) } else { String::new() },
+            if self.is_valid() { "valid" } else { "INVALID" }
+        )
+    }
+}
+
+/// Max of `acc` and `|d - ideal|`, propagating NaN.
+fn worst(acc: f64, d: f64, ideal: f64) -> f64 {
+    let dev = (d - ideal).abs();
+    if dev.is_nan() || acc.is_nan() {
+        f64::NAN
+    } else {
+        acc.max(dev)
+    }
+}
+
+/// Check bond lengths, CA-CA distances and clashes of `s`.
+pub fn check(s: &Structure) -> GeometryReport {
+    let l = s.ca.len();
+    let finite = |p: &[f32; 3]| p.iter().all(|x| x.is_finite());
+    let mut non_finite = 0usize;
+    for v in [&s.n, &s.ca, &s.c, &s.o] {
+        non_finite += v.iter().filter(|p| !finite(p)).count();
+    }
+    non_finite += s.cb.iter().flatten().filter(|p| !finite(p)).count();
+
+    let (mut n_ca, mut ca_c, mut c_o, mut c_n) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for i in 0..l {
+        let (n, ca, c) = (v64(s.n[i]), v64(s.ca[i]), v64(s.c[i]));
+        n_ca = worst(n_ca, dist(n, ca), ideal::N_CA);
+        ca_c = worst(ca_c, dist(ca, c), ideal::CA_C);
+        if let Some(o) = s.o.get(i) {
+            c_o = worst(c_o, dist(c, v64(*o)), ideal::C_O);
+        }
+        if i + 1 < l {
+            c_n = worst(c_n, dist(c, v64(s.n[i + 1])), ideal::C_N);
+        }
+    }
+    if s.o.len() != l {
+        c_o = f64::NAN;
+    }
+
+    let (mut mn, mut mx, mut sum) = (f64::INFINITY, 0.0f64, 0.0f64);
+    for i in 1..l {
+        let d = dist(v64(s.ca[i - 1]), v64(s.ca[i]));
+        mn = if d.is_nan() { f64::NAN } else { mn.min(d) };
+        mx = if d.is_nan() { f64::NAN } else { mx.max(d) };
+        sum += d;
+    }
+    let (ca_ca_min, ca_ca_max, ca_ca_mean) = if l >= 2 { (mn, mx, sum / (l - 1) as f64) } else { (0.0, 0.0, 0.0) };
+
+    let ca: Vec<[f64; 3]> = s.ca.iter().map(|p| v64(*p)).collect();
+    let lim2 = CLASH_DISTANCE * CLASH_DISTANCE;
+    let mut n_clashes = 0usize;
+    let mut n_pairs = 0usize;
+    for i in 0..l {
+        let a = ca[i];
+        for b in ca.iter().skip(i + 3) {
+            let (dx, dy, dz) = (a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+            // NaN distances count as clashes.
+            let d2 = dx * dx + dy * dy + dz * dz;
+            if d2 < lim2 || d2.is_nan() {
+                n_clashes += 1;
+            }
+        }
+        n_pairs += l.saturating_sub(i + 3);
+    }
+    let clash_fraction = if n_pairs > 0 { n_clashes as f64 / n_pairs as f64 } else { 0.0 };
+
+    GeometryReport {
+        n_residues: l,
+        non_finite_atoms: non_finite,
+        max_dev_n_ca: n_ca,
+        max_dev_ca_c: ca_c,
+        max_dev_c_o: c_o,
+        max_dev_c_n: c_n,
+        ca_ca_min,
+        ca_ca_max,
+        ca_ca_mean,
+        n_clashes,
+        n_pairs,
+        clash_fraction,
+    }
+}

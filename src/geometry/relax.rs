@@ -1,0 +1,496 @@
+//! Deterministic restrained relaxation of N/CA/C (D8).
+//!
+//! Targets:
+//! - bonds N-CA 1.458, CA-C 1.525, C_i-N_{i+1} 1.329 A;
+//! - 1-3 distances fixing the angles: N_i..C_i 2.46, CA_i..N_{i+1} 2.42, C_i..CA_{i+1} 2.43 A,
+//!   and CA_i..CA_{i+1} 3.80 A (trans peptide);
+//! - repulsion (only when closer) between atoms of residues at least 2 apart: CA-CA below
+//!   3.8 A, any other N/CA/C pair below 3.0 A;
+//! - a weak harmonic restraint to the input positions.
+//!
+//! Minimiser: a fixed number of sweeps of nonlinear Gauss-Seidel (the "position based" /
+//! SHAKE-like scheme): each sweep first moves every atom a small fixed fraction back towards
+//! its input position (a gradient step of the harmonic restraint), then projects the repulsive
+//! pairs, then every bonded distance in chain order (alternating forward and backward sweeps):
+//! each projection moves the two atoms symmetrically along their axis so that the distance takes
+//! its target value (times a stiffness). Plain gradient descent on the same energy needs
+//! thousands of steps on a chain this stiff and stalls in kinked states; the sequential
+//! projections propagate along the whole chain in one sweep. The bonded projections come last,
+//! so the output has near-ideal bonds even where repulsion and restraint disagree.
+//!
+//! Non-bonded pairs come from a Verlet list (sweep along x) rebuilt whenever some atom has moved
+//! more than half the skin since the last build. Only sequential f64 `+ - * /` and `sqrt` are
+//! used (no transcendental functions, no threads, no hash maps), so the result is bit-identical
+//! on every IEEE 754 platform, natively and in wasm32.
+
+use super::{any_perpendicular, dot, ideal, scale, sub, unit, v32, v64, V3};
+
+/// Parameters of [`relax_with`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelaxOptions {
+    /// Number of sweeps.
+    pub iterations: usize,
+    /// Fraction of the way back to its input position every atom moves at the start of each
+    /// sweep (the weak harmonic restraint). Applied only to residues whose input CA is a
+    /// plausible distance (see `trusted_ca_ca`) from its chain neighbours: a collapsed or
+    /// exploded input carries no position information worth keeping.
+    pub restraint: f64,
+    /// Input CA_i-CA_{i+1} distances in this range (Angstrom) mark both residues as trusted.
+    pub trusted_ca_ca: (f64, f64),
+    /// An input whose CA radius of gyration is below this fraction of a compact protein's
+    /// (about 3 L^(1/3) A) is collapsed: it carries no usable arrangement, and the relaxation
+    /// starts instead from a deterministic random coil through the CA centroid that keeps each
+    /// residue's N and C offsets from its CA (no restraint then). 0 disables this.
+    pub collapsed_rg_fraction: f64,
+    /// Fraction of a violation of a 1-3 / CA-CA distance corrected per projection (bonds: 1).
+    pub angle_stiffness: f64,
+    /// Fraction of the way each peptide unit (CA_i, C_i, N_{i+1}, CA_{i+1}) moves to the ideal
+    /// planar trans unit per sweep.
+    pub peptide_stiffness: f64,
+    /// Fraction of an overlap removed per repulsion projection.
+    pub repulsion_stiffness: f64,
+    /// CA-CA repulsion distance for residues |i - j| >= 2.
+    pub ca_repulsion: f64,
+    /// Repulsion distance for the other N/CA/C pairs of residues |i - j| >= 2 (0 = off).
+    pub atom_repulsion: f64,
+    /// The last `polish` sweeps skip the restraint and all repulsion except CA-CA below
+    /// `polish_ca_repulsion`: they straighten the bonded geometry while keeping CA pairs apart.
+    pub polish: usize,
+    pub polish_ca_repulsion: f64,
+    /// Amplitude of the deterministic jitter added to the start positions (breaks exact
+    /// symmetries such as perfectly planar or coincident inputs), Angstrom.
+    pub jitter: f64,
+}
+
+impl Default for RelaxOptions {
+    fn default() -> Self {
+        RelaxOptions {
+            iterations: 400,
+            restraint: 0.002,
+            trusted_ca_ca: (3.0, 4.6),
+            collapsed_rg_fraction: 0.3,
+            angle_stiffness: 1.0,
+            peptide_stiffness: 1.0,
+            repulsion_stiffness: 1.0,
+            ca_repulsion: 3.8,
+            atom_repulsion: 3.0,
+            polish: 100,
+            polish_ca_repulsion: 3.3,
+            jitter: 0.01,
+        }
+    }
+}
+
+/// What [`relax_with`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelaxStats {
+    pub iterations: usize,
+    /// Violation energy before and after: sum of squared violations (A^2) of the bonds,
+    /// 1-3 / CA-CA distances and repulsions (the restraint is not included).
+    pub energy_start: f64,
+    pub energy_end: f64,
+    /// Whether the input was collapsed and replaced by a random coil (see
+    /// [`RelaxOptions::collapsed_rg_fraction`]).
+    pub collapsed: bool,
+    /// Number of atoms whose input coordinates were not finite (replaced before relaxing).
+    pub replaced_atoms: usize,
+    /// Largest distance of an atom from its input position at the end (Angstrom).
+    pub max_shift: f64,
+}
+
+/// Relax N/CA/C in place with the default options. The three slices should have equal length
+/// (extra entries of longer slices are left untouched).
+pub fn relax(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]]) -> RelaxStats {
+    relax_with(n, ca, c, &RelaxOptions::default())
+}
+
+/// A bonded distance target between atoms `a` and `b` (atom index = 3 * residue + {0: N, 1: CA,
+/// 2: C}).
+#[derive(Clone, Copy)]
+struct Spring {
+    a: u32,
+    b: u32,
+    d0: f64,
+    w: f64,
+}
+
+/// The ideal trans peptide unit CA_i, C_i, N_{i+1}, CA_{i+1} (bonds 1.525 / 1.329 / 1.458 A,
+/// CA..N 2.42 A, C..CA 2.43 A, planar), in its own frame: origin at the centroid, u along
+/// CA_i -> CA_{i+1}, v along the part of C_i -> N_{i+1} perpendicular to u. CA..CA = 3.7976 A.
+const PEPTIDE: [[f64; 2]; 4] = [
+    [-1.9037700707698268, 0.03910619173645591],
+    [-0.47624003012535226, -0.497347891161217],
+    [0.48620434729769046, 0.41913550768830465],
+    [1.8938057535974888, 0.039106191736456575],
+];
+
+/// Coordinates outside +-this are clamped before relaxing (Angstrom).
+const COORD_LIMIT: f64 = 1.0e5;
+/// Verlet-list skin (Angstrom).
+const SKIN: f64 = 1.5;
+
+/// Deterministic pseudo-random unit vector for a pair of coincident atoms.
+fn pair_direction(a: u32, b: u32) -> V3 {
+    let mut z = ((a as u64) << 32 | b as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut next = || {
+        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut x = z;
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^= x >> 31;
+        (x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    };
+    let v = [next(), next(), next() * 0.5 + 0.6];
+    let len = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+    [v[0] / len, v[1] / len, v[2] / len]
+}
+
+/// Unit vector from b to a and the distance; a pseudo-random direction for coincident atoms.
+#[inline]
+fn axis(x: &[V3], a: usize, b: usize) -> (V3, f64) {
+    let (pa, pb) = (x[a], x[b]);
+    let d = [pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]];
+    let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+    if r > 1e-6 {
+        ([d[0] / r, d[1] / r, d[2] / r], r)
+    } else {
+        (pair_direction(a as u32, b as u32), 0.0)
+    }
+}
+
+/// Move a and b symmetrically so that their distance goes a fraction `w` of the way to `d0`.
+#[inline]
+fn project(x: &mut [V3], a: usize, b: usize, d0: f64, w: f64) {
+    let (u, r) = axis(x, a, b);
+    let half = 0.5 * w * (d0 - r);
+    for t in 0..3 {
+        x[a][t] += half * u[t];
+        x[b][t] -= half * u[t];
+    }
+}
+
+/// Move the peptide unit `atoms` = [CA_i, C_i, N_{i+1}, CA_{i+1}] a fraction `w` of the way to
+/// the ideal planar trans unit placed on it (same centroid, axes from the current atoms). This
+/// fixes a twisted (cis-like or perpendicular) peptide in one step, which distance projections
+/// alone do only very slowly.
+#[inline]
+fn project_peptide(x: &mut [V3], atoms: [usize; 4], w: f64) {
+    let p = [x[atoms[0]], x[atoms[1]], x[atoms[2]], x[atoms[3]]];
+    let mut cen = [0.0; 3];
+    for q in &p {
+        for t in 0..3 {
+            cen[t] += 0.25 * q[t];
+        }
+    }
+    let u = unit(sub(p[3], p[0])).unwrap_or_else(|| pair_direction(atoms[0] as u32, atoms[3] as u32));
+    let cn = sub(p[2], p[1]);
+    let v = unit(sub(cn, scale(u, dot(cn, u)))).unwrap_or_else(|| any_perpendicular(u));
+    for (k, &a) in atoms.iter().enumerate() {
+        let [cu, cv] = PEPTIDE[k];
+        for t in 0..3 {
+            let target = cen[t] + cu * u[t] + cv * v[t];
+            x[a][t] += w * (target - x[a][t]);
+        }
+    }
+}
+
+/// Repulsion distance of a non-bonded pair (both CA or not).
+#[inline]
+fn repulsion_distance(a: u32, b: u32, opts: &RelaxOptions) -> f64 {
+    if a % 3 == 1 && b % 3 == 1 {
+        opts.ca_repulsion
+    } else {
+        opts.atom_repulsion
+    }
+}
+
+/// Replace non-finite coordinates (next to the previous good atom) and clamp huge ones.
+fn sanitize(x: &mut [V3]) -> usize {
+    let mut replaced = 0;
+    let mut prev = x.iter().copied().find(|p| p.iter().all(|v| v.is_finite())).unwrap_or([0.0; 3]);
+    for (i, p) in x.iter_mut().enumerate() {
+        if p.iter().all(|v| v.is_finite()) {
+            for v in p.iter_mut() {
+                *v = v.clamp(-COORD_LIMIT, COORD_LIMIT);
+            }
+        } else {
+            replaced += 1;
+            let k = (i % 3) as f64;
+            *p = [prev[0] + 1.0 + 0.1 * k, prev[1] + 0.5 - 0.2 * k, prev[2] + 0.2 * k];
+        }
+        prev = *p;
+    }
+    replaced
+}
+
+/// Candidate non-bonded pairs (residues at least 2 apart) within their repulsion distance plus
+/// `skin`, found with a cell grid (sorted cell keys and binary search: no hashing). The order
+/// is a function of the coordinates only, hence deterministic.
+fn build_pairs(x: &[V3], opts: &RelaxOptions, skin: f64, pairs: &mut Vec<(u32, u32)>) {
+    pairs.clear();
+    let ca_cut = opts.ca_repulsion.max(opts.polish_ca_repulsion) + skin;
+    let atom_cut = if opts.atom_repulsion > 0.0 { opts.atom_repulsion + skin } else { 0.0 };
+    let cell = ca_cut.max(atom_cut);
+    if cell.is_nan() || cell <= 0.0 {
+        return;
+    }
+    let (ca_cut2, atom_cut2) = (ca_cut * ca_cut, atom_cut * atom_cut);
+    let key = |p: &V3| -> [i32; 3] {
+        let k = |v: f64| (v / cell).floor().clamp(-1.0e9, 1.0e9) as i32;
+        [k(p[0]), k(p[1]), k(p[2])]
+    };
+    let mut order: Vec<([i32; 3], u32)> = x
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| atom_cut > 0.0 || i % 3 == 1)
+        .map(|(i, p)| (key(p), i as u32))
+        .collect();
+    order.sort_unstable();
+    // Unique occupied cells with their [start, end) range in `order`.
+    let mut cells: Vec<([i32; 3], usize, usize)> = Vec::new();
+    for (s, &(k, _)) in order.iter().enumerate() {
+        match cells.last_mut() {
+            Some(last) if last.0 == k => last.2 = s + 1,
+            _ => cells.push((k, s, s + 1)),
+        }
+    }
+    let check = |ia: u32, ib: u32, pairs: &mut Vec<(u32, u32)>| {
+        if (ia / 3).abs_diff(ib / 3) < 2 {
+            return;
+        }
+        let both_ca = ia % 3 == 1 && ib % 3 == 1;
+        let (pa, pb) = (x[ia as usize], x[ib as usize]);
+        let d = [pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]];
+        let d2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+        if d2 < if both_ca { ca_cut2 } else { atom_cut2 } {
+            pairs.push((ia.min(ib), ia.max(ib)));
+        }
+    };
+    for &(k, s0, s1) in &cells {
+        // Pairs inside the cell.
+        for s in s0..s1 {
+            for t in s + 1..s1 {
+                check(order[s].1, order[t].1, pairs);
+            }
+        }
+        // Half of the 26 neighbouring cells (the lexicographically larger ones).
+        for dx in -1i32..=1 {
+            for dy in -1i32..=1 {
+                for dz in -1i32..=1 {
+                    if (dx, dy, dz) <= (0, 0, 0) {
+                        continue;
+                    }
+                    let nk = [k[0].saturating_add(dx), k[1].saturating_add(dy), k[2].saturating_add(dz)];
+                    if let Ok(c) = cells.binary_search_by(|e| e.0.cmp(&nk)) {
+                        let (t0, t1) = (cells[c].1, cells[c].2);
+                        for s in s0..s1 {
+                            for t in t0..t1 {
+                                check(order[s].1, order[t].1, pairs);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// True when the CA radius of gyration of `x` (N, CA, C interleaved) is below `fraction` of
+/// 3 L^(1/3) A. Compared in cubes, so no transcendental function is needed.
+fn is_collapsed(x: &[V3], fraction: f64) -> bool {
+    let l = x.len() / 3;
+    if l < 4 || fraction <= 0.0 {
+        return false;
+    }
+    let mut cen = [0.0; 3];
+    for i in 0..l {
+        for t in 0..3 {
+            cen[t] += x[3 * i + 1][t];
+        }
+    }
+    let inv = 1.0 / l as f64;
+    cen = [cen[0] * inv, cen[1] * inv, cen[2] * inv];
+    let mut ss = 0.0;
+    for i in 0..l {
+        let p = x[3 * i + 1];
+        let d = [p[0] - cen[0], p[1] - cen[1], p[2] - cen[2]];
+        ss += d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+    }
+    let rg = (ss * inv).sqrt();
+    let limit = 3.0 * fraction;
+    rg * rg * rg < limit * limit * limit * l as f64
+}
+
+/// Replace the CA trace by a deterministic persistent random walk (3.8 A steps) starting at the
+/// CA centroid; N and C keep their offsets from their CA.
+fn random_coil_start(x: &mut [V3]) {
+    let l = x.len() / 3;
+    let mut cen = [0.0; 3];
+    for i in 0..l {
+        for t in 0..3 {
+            cen[t] += x[3 * i + 1][t] / l as f64;
+        }
+    }
+    let mut pos = cen;
+    let mut dir = [1.0, 0.0, 0.0];
+    for i in 0..l {
+        if i > 0 {
+            // Unbiased random direction: components of pair_direction are not all centred.
+            let r = pair_direction(i as u32, 0x5EED);
+            let q = pair_direction(0x5EED, i as u32);
+            let r = [r[0], r[1], q[0]];
+            dir = unit([dir[0] + 1.5 * r[0], dir[1] + 1.5 * r[1], dir[2] + 1.5 * r[2]]).unwrap_or(dir);
+            pos = [pos[0] + ideal::CA_CA * dir[0], pos[1] + ideal::CA_CA * dir[1], pos[2] + ideal::CA_CA * dir[2]];
+        }
+        let ca = x[3 * i + 1];
+        for k in [0, 2] {
+            let p = x[3 * i + k];
+            x[3 * i + k] = [pos[0] + p[0] - ca[0], pos[1] + p[1] - ca[1], pos[2] + p[2] - ca[2]];
+        }
+        x[3 * i + 1] = pos;
+    }
+}
+
+/// Sum of squared violations of the bonded targets and of the repulsions.
+fn violation(x: &[V3], springs: &[Spring], pairs: &[(u32, u32)], opts: &RelaxOptions) -> f64 {
+    let mut e = 0.0;
+    for s in springs {
+        let (_, r) = axis(x, s.a as usize, s.b as usize);
+        e += (r - s.d0) * (r - s.d0);
+    }
+    for &(a, b) in pairs {
+        let (_, r) = axis(x, a as usize, b as usize);
+        let d0 = repulsion_distance(a, b, opts);
+        if r < d0 {
+            e += (d0 - r) * (d0 - r);
+        }
+    }
+    e
+}
+
+/// Relax N/CA/C in place (see the module docs). Deterministic: identical inputs give identical
+/// bits on every platform.
+pub fn relax_with(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]], opts: &RelaxOptions) -> RelaxStats {
+    let l = n.len().min(ca.len()).min(c.len());
+    let mut x: Vec<V3> = Vec::with_capacity(3 * l);
+    for i in 0..l {
+        x.push(v64(n[i]));
+        x.push(v64(ca[i]));
+        x.push(v64(c[i]));
+    }
+    let replaced_atoms = sanitize(&mut x);
+    let x0 = x.clone();
+    let collapsed = is_collapsed(&x, opts.collapsed_rg_fraction);
+    if collapsed {
+        random_coil_start(&mut x);
+    }
+    // Per-residue restraint weight: residues with an implausible CA-CA distance to a chain
+    // neighbour are not restrained.
+    let mut trusted = vec![true; l];
+    for i in 0..l.saturating_sub(1) {
+        let (p, q) = (x[3 * i + 1], x[3 * i + 4]);
+        let d = [p[0] - q[0], p[1] - q[1], p[2] - q[2]];
+        let d = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        if collapsed || !(d >= opts.trusted_ca_ca.0 && d <= opts.trusted_ca_ca.1) {
+            trusted[i] = false;
+            trusted[i + 1] = false;
+        }
+    }
+
+    let mut springs = Vec::with_capacity(7 * l);
+    let wa = opts.angle_stiffness;
+    for i in 0..l as u32 {
+        let (ni, cai, ci) = (3 * i, 3 * i + 1, 3 * i + 2);
+        springs.push(Spring { a: ni, b: cai, d0: ideal::N_CA, w: 1.0 });
+        springs.push(Spring { a: cai, b: ci, d0: ideal::CA_C, w: 1.0 });
+        springs.push(Spring { a: ni, b: ci, d0: ideal::N_C, w: wa });
+        if (i as usize) + 1 < l {
+            let (nj, caj) = (3 * i + 3, 3 * i + 4);
+            springs.push(Spring { a: ci, b: nj, d0: ideal::C_N, w: 1.0 });
+            springs.push(Spring { a: cai, b: nj, d0: ideal::CA_N, w: wa });
+            springs.push(Spring { a: ci, b: caj, d0: ideal::C_CA, w: wa });
+        }
+    }
+
+    let mut pairs = Vec::new();
+    build_pairs(&x, opts, SKIN, &mut pairs);
+    let energy_start = violation(&x, &springs, &pairs, opts);
+
+    if opts.iterations > 0 && opts.jitter != 0.0 {
+        for (i, p) in x.iter_mut().enumerate() {
+            let u = pair_direction(i as u32, u32::MAX);
+            for t in 0..3 {
+                p[t] += opts.jitter * u[t];
+            }
+        }
+    }
+    let mut x_built = x.clone();
+    let half_skin2 = (SKIN / 2.0) * (SKIN / 2.0);
+    for it in 0..opts.iterations {
+        let polishing = it + opts.polish >= opts.iterations;
+        let k = if polishing { 0.0 } else { opts.restraint };
+        if k != 0.0 {
+            for (i, (p, q)) in x.iter_mut().zip(&x0).enumerate() {
+                if trusted[i / 3] {
+                    for t in 0..3 {
+                        p[t] += k * (q[t] - p[t]);
+                    }
+                }
+            }
+        }
+        for &(a, b) in &pairs {
+            let d0 = if !polishing {
+                repulsion_distance(a, b, opts)
+            } else if a % 3 == 1 && b % 3 == 1 {
+                opts.polish_ca_repulsion
+            } else {
+                continue;
+            };
+            let (pa, pb) = (x[a as usize], x[b as usize]);
+            let d = [pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]];
+            if d[0] * d[0] + d[1] * d[1] + d[2] * d[2] < d0 * d0 {
+                project(&mut x, a as usize, b as usize, d0, opts.repulsion_stiffness);
+            }
+        }
+        let wp = opts.peptide_stiffness;
+        if wp != 0.0 {
+            for i in 0..l.saturating_sub(1) {
+                let i = if it % 2 == 0 { i } else { l - 2 - i };
+                project_peptide(&mut x, [3 * i + 1, 3 * i + 2, 3 * i + 3, 3 * i + 4], wp);
+            }
+        }
+        if it % 2 == 0 {
+            for s in &springs {
+                project(&mut x, s.a as usize, s.b as usize, s.d0, s.w);
+            }
+        } else {
+            for s in springs.iter().rev() {
+                project(&mut x, s.a as usize, s.b as usize, s.d0, s.w);
+            }
+        }
+        let moved_far = x.iter().zip(&x_built).any(|(p, q)| {
+            let d = [p[0] - q[0], p[1] - q[1], p[2] - q[2]];
+            d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > half_skin2
+        });
+        if moved_far {
+            build_pairs(&x, opts, SKIN, &mut pairs);
+            x_built.copy_from_slice(&x);
+        }
+    }
+    build_pairs(&x, opts, 0.0, &mut pairs);
+    let energy_end = violation(&x, &springs, &pairs, opts);
+
+    let mut max_shift = 0.0f64;
+    for i in 0..l {
+        n[i] = v32(x[3 * i]);
+        ca[i] = v32(x[3 * i + 1]);
+        c[i] = v32(x[3 * i + 2]);
+        for k in 0..3 {
+            let p = x[3 * i + k];
+            let q = x0[3 * i + k];
+            let d = [p[0] - q[0], p[1] - q[1], p[2] - q[2]];
+            max_shift = max_shift.max((d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt());
+        }
+    }
+    RelaxStats { iterations: opts.iterations, energy_start, energy_end, collapsed, replaced_atoms, max_shift }
+}
