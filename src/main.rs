@@ -20,6 +20,11 @@ USAGE:
   webfold eval --pred DIR --native DIR --ids FILE [--ids FILE ...]
       Scores DIR/<id>.pdb against native structures with TMscore, GDT-TS and CA-lDDT;
       prints a markdown table per id list (per target and mean).
+  webfold bench [--lengths 50,100,300,1000] [--repeats 5] [--weights FILE]
+      Times the network (median of N forwards after a warm-up) on each native backend
+      compiled in, with peak host memory and analytic FLOPs; prints markdown tables.
+  webfold check DIR|FILE.pdb...
+      Geometry report of PDB files (bond deviations, CA pairs closer than 3 A) as markdown.
   webfold data [ARGS...]
       Builds the training set from Debian's promod3-data (runs scripts/build_data.py
       under /usr/bin/python3; ARGS are passed on).
@@ -31,6 +36,8 @@ fn main() -> ExitCode {
         Some("predict") => predict(&args[1..]),
         Some("eval") => eval(&args[1..]),
         Some("data") => data(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        Some("check") => check(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -87,10 +94,7 @@ fn predict(args: &[String]) -> Result<(), String> {
     let source = if input == "-" { "standard input" } else { input.as_str() };
     // Every record is validated (lengths included) before any model work starts.
     let records = parse_bytes(&bytes, &ParseOptions::default()).map_err(|e| format!("{source}: {e}"))?;
-    let weights = match one(&named, "weights") {
-        Some(p) => std::fs::read(p).map_err(|e| format!("cannot read weights '{p}': {e}"))?,
-        None => DEFAULT_WEIGHTS.to_vec(),
-    };
+    let weights = read_weights(&named)?;
     let predictor = Predictor::new(&weights, burn::tensor::Device::flex()).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
     let mut seen = std::collections::HashSet::new();
@@ -109,6 +113,13 @@ fn predict(args: &[String]) -> Result<(), String> {
         eprintln!("{}: {} residues, mean pLDDT {:.1} -> {}", record.id, record.len(), structure.mean_plddt(), path.display());
     }
     Ok(())
+}
+
+fn read_weights(named: &[(String, String)]) -> Result<Vec<u8>, String> {
+    match one(named, "weights") {
+        Some(p) => std::fs::read(p).map_err(|e| format!("cannot read weights '{p}': {e}")),
+        None => Ok(DEFAULT_WEIGHTS.to_vec()),
+    }
 }
 
 fn eval(args: &[String]) -> Result<(), String> {
@@ -143,4 +154,138 @@ fn data(args: &[String]) -> Result<(), String> {
     } else {
         Err(format!("{} failed ({status})", script.display()))
     }
+}
+
+// ---- `webfold bench` ------------------------------------------------------------------------
+
+/// Global allocator that counts live heap bytes and their peak, for `webfold bench`
+/// (two relaxed atomic operations per allocation; everything else is the system allocator).
+mod counting {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    pub struct Counting;
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    static PEAK: AtomicUsize = AtomicUsize::new(0);
+    static BASE: AtomicUsize = AtomicUsize::new(0);
+
+    fn grew(by: usize) {
+        let now = LIVE.fetch_add(by, Relaxed) + by;
+        PEAK.fetch_max(now, Relaxed);
+    }
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let p = unsafe { System.alloc(layout) };
+            if !p.is_null() {
+                grew(layout.size());
+            }
+            p
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            let p = unsafe { System.alloc_zeroed(layout) };
+            if !p.is_null() {
+                grew(layout.size());
+            }
+            p
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            unsafe { System.dealloc(ptr, layout) };
+            LIVE.fetch_sub(layout.size(), Relaxed);
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let p = unsafe { System.realloc(ptr, layout, new_size) };
+            if !p.is_null() {
+                if new_size >= layout.size() {
+                    grew(new_size - layout.size());
+                } else {
+                    LIVE.fetch_sub(layout.size() - new_size, Relaxed);
+                }
+            }
+            p
+        }
+    }
+
+    /// [`webfold::bench::HostMemory`] over the counters.
+    pub struct Probe;
+    impl webfold::bench::HostMemory for Probe {
+        fn reset_peak(&self) {
+            let now = LIVE.load(Relaxed);
+            BASE.store(now, Relaxed);
+            PEAK.store(now, Relaxed);
+        }
+        fn peak_above_reset(&self) -> usize {
+            PEAK.load(Relaxed).saturating_sub(BASE.load(Relaxed))
+        }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: counting::Counting = counting::Counting;
+
+fn bench(args: &[String]) -> Result<(), String> {
+    use webfold::bench::{BenchOptions, HostMemory};
+    let (pos, named) = split_args(args, &["lengths", "repeats", "weights"])?;
+    if !pos.is_empty() {
+        return Err(format!("bench takes no positional arguments, got '{}'", pos[0]));
+    }
+    let mut options = BenchOptions::default();
+    if let Some(l) = one(&named, "lengths") {
+        options.lengths = l
+            .split(',')
+            .map(|x| x.trim().parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("--lengths: '{x}' is not a positive integer")))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(r) = one(&named, "repeats") {
+        options.repeats = r.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("--repeats: '{r}' is not a positive integer"))?;
+    }
+    let weights = read_weights(&named)?;
+    #[allow(unused_mut)]
+    let mut backends: Vec<(&str, burn::tensor::Device)> = vec![("flex (CPU)", burn::tensor::Device::flex())];
+    #[cfg(feature = "wgpu")]
+    backends.push(("wgpu", burn::tensor::Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)));
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    eprintln!("webfold bench: lengths {:?}, {} timed runs after 1 warm-up, {threads} hardware threads", options.lengths, options.repeats);
+    let mut rows = Vec::new();
+    for (name, device) in backends {
+        let predictor = Predictor::new(&weights, device).map_err(|e| e.to_string())?;
+        let probe = counting::Probe;
+        let host: &dyn HostMemory = &probe;
+        rows.extend(webfold::bench::run(&predictor, name, &options, Some(host), |r| {
+            eprintln!("  {name} L={}: median {:.1} ms", r.length, r.median().as_secs_f64() * 1e3)
+        }));
+    }
+    print!("{}", webfold::bench::markdown(&rows));
+    Ok(())
+}
+
+// ---- `webfold check` ------------------------------------------------------------------------
+
+fn check(args: &[String]) -> Result<(), String> {
+    let (pos, _) = split_args(args, &[])?;
+    if pos.is_empty() {
+        return Err(format!("check needs a directory or PDB files\n\n{USAGE}"));
+    }
+    let mut files = Vec::new();
+    for p in &pos {
+        let path = PathBuf::from(p);
+        if path.is_dir() {
+            let entries = std::fs::read_dir(&path).map_err(|e| format!("cannot read '{p}': {e}"))?;
+            let mut found: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|f| f.extension().is_some_and(|x| x == "pdb")).collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path);
+        }
+    }
+    let mut rows = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).map_err(|e| format!("cannot read '{}': {e}", f.display()))?;
+        let residues = webfold::pdb::read_pdb(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+        let s = webfold::pdb::structure_from_residues(&residues).map_err(|e| format!("{}: {e}", f.display()))?;
+        let id = f.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default();
+        rows.push((id, webfold::geometry::check(&s)));
+    }
+    print!("{}", webfold::geometry::check::markdown_table(&rows));
+    Ok(())
 }

@@ -9,13 +9,42 @@ use crate::sequence::{one_letter, three_letter};
 /// Chain id written by [`write_pdb`].
 pub const CHAIN_ID: char = 'A';
 
-/// Keep a coordinate inside the 8.3f column (-999.999 ..= 9999.999); NaN becomes 0.
-fn coord(v: f32) -> f64 {
+/// Range of the 8.3f coordinate columns.
+pub const COORD_MIN: f64 = -999.999;
+pub const COORD_MAX: f64 = 9999.999;
+
+/// Keep a coordinate (after the translation `shift`) inside the 8.3f column; NaN becomes 0.
+fn coord(v: f32, shift: f64) -> f64 {
     if v.is_nan() {
         0.0
     } else {
-        (v as f64).clamp(-999.999, 9999.999)
+        (v as f64 + shift).clamp(COORD_MIN, COORD_MAX)
     }
+}
+
+/// Per-axis translation (whole Angstroms) written to the file: zero on every axis where the
+/// finite coordinates of `s` fit the columns; otherwise the one that centres their range in
+/// [`COORD_MIN`, `COORD_MAX`]. A rigid translation, so the geometry survives whenever the
+/// structure spans less than 10999 A on each axis.
+pub fn coordinate_shift(s: &Structure) -> [f64; 3] {
+    let mut lo = [f64::INFINITY; 3];
+    let mut hi = [f64::NEG_INFINITY; 3];
+    for p in s.n.iter().chain(&s.ca).chain(&s.c).chain(&s.o).chain(s.cb.iter().flatten()) {
+        for t in 0..3 {
+            let v = p[t] as f64;
+            if v.is_finite() {
+                lo[t] = lo[t].min(v);
+                hi[t] = hi[t].max(v);
+            }
+        }
+    }
+    let mut shift = [0.0; 3];
+    for t in 0..3 {
+        if lo[t] <= hi[t] && (lo[t] < COORD_MIN || hi[t] > COORD_MAX) {
+            shift[t] = (0.5 * (COORD_MIN + COORD_MAX) - 0.5 * (lo[t] + hi[t])).round();
+        }
+    }
+    shift
 }
 
 /// Printable ASCII only, no more than `max` characters.
@@ -25,7 +54,7 @@ fn clean_text(s: &str, max: usize) -> String {
 
 /// One ATOM record (80 columns, PDB v3.3).
 #[allow(clippy::too_many_arguments)]
-fn atom_line(out: &mut String, serial: usize, name: &str, res_name: &str, chain: char, res_seq: usize, p: [f32; 3], b: f32, element: &str) {
+fn atom_line(out: &mut String, serial: usize, name: &str, res_name: &str, chain: char, res_seq: usize, p: [f32; 3], shift: [f64; 3], b: f32, element: &str) {
     // Atom names of one-letter elements start in column 14.
     let name_field = if name.len() < 4 { format!(" {name:<3}") } else { name.to_string() };
     let bf = if b.is_nan() { 0.0 } else { (b as f64).clamp(0.0, 999.99) };
@@ -37,9 +66,9 @@ fn atom_line(out: &mut String, serial: usize, name: &str, res_name: &str, chain:
         res_name,
         chain,
         res_seq % 10_000,
-        coord(p[0]),
-        coord(p[1]),
-        coord(p[2]),
+        coord(p[0], shift[0]),
+        coord(p[1], shift[1]),
+        coord(p[2], shift[2]),
         1.0,
         bf,
         element,
@@ -50,8 +79,10 @@ fn atom_line(out: &mut String, serial: usize, name: &str, res_name: &str, chain:
 /// Write `s` as a PDB file: REMARK lines (webfold; the B-factor column holds pLDDT), MODEL 1,
 /// ATOM records N, CA, C, O, CB per residue (chain A, residues numbered from 1, UNK for X,
 /// occupancy 1.00, B-factor = pLDDT), TER, ENDMDL, END. Every line is exactly 80 columns.
-/// Coordinates outside the column range are clamped (non-finite -> 0); serial and residue
-/// numbers wrap at 100000 / 10000.
+/// A structure that does not fit the coordinate columns (-999.999 ..= 9999.999) is first
+/// translated on the offending axes by [`coordinate_shift`] (noted in a REMARK); coordinates
+/// still outside are clamped (NaN -> 0). B-factors are clamped to 0 ..= 999.99 (NaN -> 0).
+/// Serial and residue numbers wrap at 100000 / 10000.
 pub fn write_pdb(s: &Structure, title: &str) -> String {
     let l = s.ca.len();
     let mut out = String::with_capacity(81 * (5 * l + 8));
@@ -64,6 +95,10 @@ pub fn write_pdb(s: &Structure, title: &str) -> String {
     header("REMARK   1 PREDICTED BY WEBFOLD (SINGLE-SEQUENCE BACKBONE MODEL: N CA C O CB)".to_string());
     header("REMARK   1 B-FACTOR COLUMN = PLDDT (PREDICTED LDDT-CA, 0-100, HIGHER IS BETTER)".to_string());
     header(format!("REMARK   1 MEAN PLDDT {:.2}", if l > 0 { s.mean_plddt() } else { 0.0 }));
+    let shift = coordinate_shift(s);
+    if shift != [0.0; 3] {
+        header(format!("REMARK   1 COORDINATES TRANSLATED BY {:.0} {:.0} {:.0} A TO FIT THE PDB COLUMNS", shift[0], shift[1], shift[2]));
+    }
     header("MODEL        1".to_string());
     let mut serial = 0usize;
     let seq: Vec<char> = s.sequence.chars().collect();
@@ -89,7 +124,7 @@ pub fn write_pdb(s: &Structure, title: &str) -> String {
         }
         for (name, p, el) in atoms {
             serial += 1;
-            atom_line(&mut out, serial, name, res, CHAIN_ID, num, p, b, el);
+            atom_line(&mut out, serial, name, res, CHAIN_ID, num, p, shift, b, el);
         }
         last = (res.to_string(), num);
     }

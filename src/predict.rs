@@ -57,6 +57,7 @@ pub fn structure_from_network(sequence: &str, atoms: &[f32], plddt: &[f32]) -> S
     let mut ca: Vec<[f32; 3]> = (0..l).map(|i| atom(i, 1)).collect();
     let mut c: Vec<[f32; 3]> = (0..l).map(|i| atom(i, 2)).collect();
     relax(&mut n, &mut ca, &mut c);
-    let plddt: Vec<f32> = plddt.iter().map(|p| p.clamp(0.0, 100.0)).collect();
+    // NaN (a diverged network) becomes 0, the lowest confidence.
+    let plddt: Vec<f32> = plddt.iter().map(|p| if p.is_nan() { 0.0 } else { p.clamp(0.0, 100.0) }).collect();
     complete_backbone(sequence, &n, &ca, &c, &plddt)
 }

@@ -113,7 +113,13 @@ fn out_of_range_values_keep_the_columns() {
     assert!(text.lines().all(|l| l.len() == 80));
     assert!(text.starts_with("TITLE     webfold prediction"));
     let r = read_pdb(&text).unwrap();
-    assert_eq!(r[0].atom("CA").unwrap().pos, [9999.999, -999.999, 0.0]);
+    // x and y do not fit: the structure is translated on those axes (a REMARK says by how
+    // much), then what is still outside is clamped; NaN is written as 0.
+    let shift = webfold::pdb::coordinate_shift(&s);
+    assert!(shift[0] < 0.0 && shift[1] > 0.0 && shift[2] == 0.0, "{shift:?}");
+    assert!(text.contains(&format!("COORDINATES TRANSLATED BY {:.0} {:.0} 0 A", shift[0], shift[1])), "{text}");
+    assert_eq!(r[0].atom("CA").unwrap().pos, [9999.999, (-5000.0 + shift[1]) as f32, 0.0]);
+    assert_eq!(r[1].atom("CA").unwrap().pos[2], s.ca[1][2]);
     assert_eq!(r[1].atoms[0].b_factor, 0.0);
     assert_eq!(r[2].atoms[0].b_factor, 999.99);
 }

@@ -93,7 +93,9 @@ fn worst(acc: f64, d: f64, ideal: f64) -> f64 {
     }
 }
 
-/// Check bond lengths, CA-CA distances and clashes of `s`.
+/// Check bond lengths, CA-CA distances and clashes of `s`. The residue count is `s.ca.len()`;
+/// N, C or O lists shorter than that make the corresponding deviations NaN (invalid), never a
+/// panic.
 pub fn check(s: &Structure) -> GeometryReport {
     let l = s.ca.len();
     let finite = |p: &[f32; 3]| p.iter().all(|x| x.is_finite());
@@ -103,16 +105,18 @@ pub fn check(s: &Structure) -> GeometryReport {
     }
     non_finite += s.cb.iter().flatten().filter(|p| !finite(p)).count();
 
+    // An atom missing from a list shorter than `ca` counts as NaN (the report is then invalid).
+    let at = |v: &[[f32; 3]], i: usize| v64(v.get(i).copied().unwrap_or([f32::NAN; 3]));
     let (mut n_ca, mut ca_c, mut c_o, mut c_n) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     for i in 0..l {
-        let (n, ca, c) = (v64(s.n[i]), v64(s.ca[i]), v64(s.c[i]));
+        let (n, ca, c) = (at(&s.n, i), v64(s.ca[i]), at(&s.c, i));
         n_ca = worst(n_ca, dist(n, ca), ideal::N_CA);
         ca_c = worst(ca_c, dist(ca, c), ideal::CA_C);
         if let Some(o) = s.o.get(i) {
             c_o = worst(c_o, dist(c, v64(*o)), ideal::C_O);
         }
         if i + 1 < l {
-            c_n = worst(c_n, dist(c, v64(s.n[i + 1])), ideal::C_N);
+            c_n = worst(c_n, dist(c, at(&s.n, i + 1)), ideal::C_N);
         }
     }
     if s.o.len() != l {
@@ -160,4 +164,30 @@ pub fn check(s: &Structure) -> GeometryReport {
         n_pairs,
         clash_fraction,
     }
+}
+
+/// Markdown table of named reports (`webfold check`): bond deviations, CA-CA range and the
+/// fraction of CA pairs at least 3 residues apart closer than [`CLASH_DISTANCE`].
+pub fn markdown_table(rows: &[(String, GeometryReport)]) -> String {
+    let mut out = String::from(
+        "| id | L | max dev N-CA | CA-C | C-O | C-N (A) | CA-CA min / max (A) | CA pairs < 3 A | fraction | valid |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+    );
+    for (id, r) in rows {
+        out.push_str(&format!(
+            "| {id} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} / {:.2} | {} / {} | {:.4} | {} |\n",
+            r.n_residues,
+            r.max_dev_n_ca,
+            r.max_dev_ca_c,
+            r.max_dev_c_o,
+            r.max_dev_c_n,
+            r.ca_ca_min,
+            r.ca_ca_max,
+            r.n_clashes,
+            r.n_pairs,
+            r.clash_fraction,
+            if r.is_valid() { "yes" } else { "NO" }
+        ));
+    }
+    out
 }

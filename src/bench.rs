@@ -1,0 +1,334 @@
+//! `webfold bench`: model time, peak memory and FLOPs per sequence length (native only).
+//!
+//! Timing: one warm-up forward, then `repeats` timed forwards; each timed run is what
+//! [`Predictor::predict`] does before post-processing: tokens -> network -> N/CA/C and pLDDT read
+//! back to host memory (so lazy/asynchronous backends are synchronised). The median and the
+//! minimum are reported; the relaxation and O/CB placement (D8, [`structure_from_network`]) are
+//! timed once separately.
+//!
+//! Memory: the binary's global allocator counts live bytes ([`HostMemory`]); the reported peak is
+//! the largest number of bytes live at once during one forward (results read back included),
+//! above what was live before it (weights and model excluded). A GPU backend's device memory
+//! does not go through that allocator: for those, [`device_memory_note`] reports what burn's
+//! memory pool says after the forward (burn exposes current pool usage, not a peak).
+//!
+//! FLOPs ([`flops`]): an analytic count of the matrix products of one forward pass from the
+//! [`Config`]: 2 FLOPs per multiply-add, for every Linear layer and every batched matmul,
+//! including the pair-track contractions (triangle updates, attention, IPA). Biases, LayerNorm,
+//! softmax, sigmoid/ReLU, residual additions and frame algebra on 3x3 matrices are not counted:
+//! they are O(L^2 c_z) per layer against O(L^2 c_z c) for the products, a few per cent at these
+//! sizes. See [`Flops`] for the formula of each component.
+
+use std::time::{Duration, Instant};
+
+use crate::model::heads::{DIST_BINS, PLDDT_BINS};
+use crate::model::Config;
+use crate::predict::{structure_from_network, Predictor};
+use crate::sequence::ALPHABET;
+
+/// Host memory accounting supplied by the binary (its global allocator).
+pub trait HostMemory {
+    /// Starts a new peak measurement from the bytes live now.
+    fn reset_peak(&self);
+    /// Largest number of bytes live since [`HostMemory::reset_peak`], minus those live then.
+    fn peak_above_reset(&self) -> usize;
+}
+
+/// Options of [`run`].
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub lengths: Vec<usize>,
+    /// Timed forwards per length (after one warm-up).
+    pub repeats: usize,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions { lengths: vec![50, 100, 300, 1000], repeats: 5 }
+    }
+}
+
+/// Matrix-product FLOPs of one forward pass, per component (2 per multiply-add).
+///
+/// With L residues and the [`Config`] sizes (c_s, c_z, H = heads, c_o, c_t, n_blocks,
+/// n_struct, H' = ipa_heads, c = ipa_c, p_q = ipa_pq, p_v = ipa_pv):
+/// - `embed`: left/right Linear c_s -> c_z: `2 * 2 L c_s c_z` (the tables are lookups).
+/// - per trunk block (times `n_blocks`):
+///   - `attention` (D3.1): q, k, v, gate, out Linear c_s -> c_s: `5 * 2 L c_s^2`; pair bias
+///     Linear c_z -> H on every pair: `2 L^2 c_z H`; q.k^T and a.v: `2 * 2 L^2 c_s`.
+///   - `transitions` (D3.2, D3.5): sequence `2 * 2 L c_s (4 c_s)`, pair `2 * 2 L^2 c_z (2 c_z)`.
+///   - `outer` (D3.3), as implemented (the `[L, L, c_o^2]` tensor is never built): left/right
+///     `2 * 2 L c_s c_o`, a.W `2 L c_o (c_o c_z)`, then the contraction with b `2 L^2 c_z c_o`
+///     (the naive form would be `2 L^2 c_o^2 c_z`).
+///   - `triangle` (D3.4, outgoing + incoming): per update the projections a, a-gate, b,
+///     b-gate `4 * 2 L^2 c_z c_t`, gate `2 L^2 c_z^2`, out `2 L^2 c_t c_z`, and the triangle
+///     contraction `2 L^3 c_t`; times 2.
+/// - `structure` (D4): s_in `2 L c_s^2`; per iteration (times `n_struct`): q, k, v
+///   `3 * 2 L c_s H' c`, query/key points `2 * 2 L c_s H' p_q 3`, value points
+///   `2 L c_s H' p_v 3`, pair bias on the pairs `2 L^2 c_z H'`, logits `2 H' L^2 (c + 3 p_q)`,
+///   outputs `2 H' L^2 (c + 3 p_v + c_z)`, out Linear `2 L H' (c + 4 p_v + c_z) c_s`,
+///   transition `3 * 2 L c_s^2`, backbone update `2 L c_s 6`.
+/// - `heads` (D6): distogram `2 L^2 c_z 64`, pLDDT `2 L (c_s 128 + 128 * 50)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Flops {
+    pub embed: f64,
+    pub attention: f64,
+    pub transitions: f64,
+    pub outer: f64,
+    pub triangle: f64,
+    pub structure: f64,
+    pub heads: f64,
+}
+
+impl Flops {
+    pub fn total(&self) -> f64 {
+        self.embed + self.attention + self.transitions + self.outer + self.triangle + self.structure + self.heads
+    }
+
+    /// The trunk part (attention, transitions, outer product and triangle updates).
+    pub fn trunk(&self) -> f64 {
+        self.attention + self.transitions + self.outer + self.triangle
+    }
+}
+
+/// Analytic FLOP count of one forward pass on `l` residues (see [`Flops`]).
+pub fn flops(cfg: &Config, l: usize) -> Flops {
+    let f = |x: usize| x as f64;
+    let (l, cs, cz, h, co, ct) = (f(l), f(cfg.c_s), f(cfg.c_z), f(cfg.heads), f(cfg.c_o), f(cfg.c_t));
+    let (nb, ns) = (f(cfg.n_blocks), f(cfg.n_struct));
+    let (ih, ic, pq, pv) = (f(cfg.ipa_heads), f(cfg.ipa_c), f(cfg.ipa_pq), f(cfg.ipa_pv));
+    let l2 = l * l;
+
+    let embed = 2.0 * 2.0 * l * cs * cz;
+    let attention = nb * (5.0 * 2.0 * l * cs * cs + 2.0 * l2 * cz * h + 2.0 * 2.0 * l2 * cs);
+    let transitions = nb * (2.0 * 2.0 * l * cs * 4.0 * cs + 2.0 * 2.0 * l2 * cz * 2.0 * cz);
+    let outer = nb * (2.0 * 2.0 * l * cs * co + 2.0 * l * co * co * cz + 2.0 * l2 * cz * co);
+    let one_triangle = 4.0 * 2.0 * l2 * cz * ct + 2.0 * l2 * cz * cz + 2.0 * l2 * ct * cz + 2.0 * l2 * l * ct;
+    let triangle = nb * 2.0 * one_triangle;
+    let ipa = 3.0 * 2.0 * l * cs * ih * ic
+        + 2.0 * 2.0 * l * cs * ih * pq * 3.0
+        + 2.0 * l * cs * ih * pv * 3.0
+        + 2.0 * l2 * cz * ih
+        + 2.0 * ih * l2 * (ic + 3.0 * pq)
+        + 2.0 * ih * l2 * (ic + 3.0 * pv + cz)
+        + 2.0 * l * ih * (ic + 4.0 * pv + cz) * cs;
+    let structure = 2.0 * l * cs * cs + ns * (ipa + 3.0 * 2.0 * l * cs * cs + 2.0 * l * cs * 6.0);
+    let heads = 2.0 * l2 * cz * f(DIST_BINS) + 2.0 * l * (cs * 128.0 + 128.0 * f(PLDDT_BINS));
+    Flops { embed, attention, transitions, outer, triangle, structure, heads }
+}
+
+/// One benchmarked (backend, length).
+#[derive(Debug, Clone)]
+pub struct BenchRow {
+    pub backend: String,
+    pub length: usize,
+    pub flops: Flops,
+    /// Timed forwards, sorted.
+    pub times: Vec<Duration>,
+    /// Relaxation + O/CB placement (one run).
+    pub post: Duration,
+    /// Peak host bytes above the baseline during one forward (None: not measured).
+    pub peak_host_bytes: Option<usize>,
+    /// Device memory remark (GPU backends).
+    pub device_memory: Option<String>,
+}
+
+impl BenchRow {
+    pub fn median(&self) -> Duration {
+        let n = self.times.len();
+        if n == 0 {
+            return Duration::ZERO;
+        }
+        if n % 2 == 1 {
+            self.times[n / 2]
+        } else {
+            (self.times[n / 2 - 1] + self.times[n / 2]) / 2
+        }
+    }
+
+    pub fn min(&self) -> Duration {
+        self.times.first().copied().unwrap_or(Duration::ZERO)
+    }
+
+    /// Achieved GFLOP/s at the median time.
+    pub fn gflops_per_s(&self) -> f64 {
+        self.flops.total() / self.median().as_secs_f64().max(1e-12) / 1e9
+    }
+}
+
+/// A deterministic, protein-like sequence of `len` residues (composition does not change the
+/// cost; the same text every run).
+pub fn bench_sequence(len: usize) -> String {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ALPHABET[(x % 20) as usize] as char
+        })
+        .collect()
+}
+
+/// The forward that is timed: network, then N/CA/C and pLDDT read back to the host.
+fn forward(predictor: &Predictor, tokens: &[u8]) -> (Vec<f32>, Vec<f32>) {
+    let out = predictor.model.forward_tokens(tokens, &predictor.device);
+    let to_vec = |d: burn::tensor::TensorData| d.convert::<f32>().try_to_vec::<f32>().expect("float tensor");
+    (to_vec(out.atoms.into_data()), to_vec(out.plddt.into_data()))
+}
+
+/// What burn's memory pool reports for `device` (GPU backends), or `None` when the backend
+/// reports nothing (flex).
+pub fn device_memory_note(device: &burn::tensor::Device) -> Option<String> {
+    device.memory_pool_usage().map(|u| {
+        format!(
+            "device pool after the forward: {:.1} MiB in use, {:.1} MiB reserved (burn reports current pool usage, not a peak)",
+            u.bytes_in_use as f64 / (1 << 20) as f64,
+            u.bytes_reserved as f64 / (1 << 20) as f64
+        )
+    })
+}
+
+/// Benchmarks `predictor` on every length of `options`; `progress` gets one line per row.
+pub fn run(
+    predictor: &Predictor,
+    backend: &str,
+    options: &BenchOptions,
+    host: Option<&dyn HostMemory>,
+    mut progress: impl FnMut(&BenchRow),
+) -> Vec<BenchRow> {
+    let mut rows = Vec::new();
+    for &length in &options.lengths {
+        let sequence = bench_sequence(length);
+        let tokens = crate::sequence::tokens(&sequence);
+        // Warm-up (kernel compilation, autotuning, allocator pools), also the memory run.
+        if let Some(h) = host {
+            h.reset_peak();
+        }
+        let (atoms, plddt) = forward(predictor, &tokens);
+        let peak_host_bytes = host.map(|h| h.peak_above_reset());
+        let device_memory = device_memory_note(&predictor.device);
+        let t = Instant::now();
+        let _ = structure_from_network(&sequence, &atoms, &plddt);
+        let post = t.elapsed();
+        let mut times: Vec<Duration> = (0..options.repeats.max(1))
+            .map(|_| {
+                let t = Instant::now();
+                let out = forward(predictor, &tokens);
+                let d = t.elapsed();
+                drop(out);
+                d
+            })
+            .collect();
+        times.sort();
+        let row = BenchRow { backend: backend.to_string(), length, flops: flops(&predictor.config, length), times, post, peak_host_bytes, device_memory };
+        progress(&row);
+        rows.push(row);
+    }
+    rows
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1e3)
+}
+
+/// The results as markdown: timing/memory table, then the FLOPs per component.
+pub fn markdown(rows: &[BenchRow]) -> String {
+    let mut out = String::new();
+    out.push_str("| backend | L | model GFLOP | median ms | min ms | GFLOP/s | peak host MiB | relax+O/CB ms |\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for r in rows {
+        let mem = match r.peak_host_bytes {
+            Some(b) => format!("{:.1}", b as f64 / (1 << 20) as f64),
+            None => "n/a".to_string(),
+        };
+        out.push_str(&format!(
+            "| {} | {} | {:.2} | {} | {} | {:.1} | {} | {} |\n",
+            r.backend,
+            r.length,
+            r.flops.total() / 1e9,
+            ms(r.median()),
+            ms(r.min()),
+            r.gflops_per_s(),
+            mem,
+            ms(r.post)
+        ));
+    }
+    let notes: Vec<String> = rows.iter().filter_map(|r| r.device_memory.as_ref().map(|m| format!("- {} L={}: {m}", r.backend, r.length))).collect();
+    if !notes.is_empty() {
+        out.push('\n');
+        out.push_str(&notes.join("\n"));
+        out.push('\n');
+    }
+    out.push_str("\nModel FLOPs per component (GFLOP, matrix products only, 2 per multiply-add):\n\n");
+    out.push_str("| L | embed | attention | transitions | outer | triangle | structure | heads | total |\n");
+    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    let mut seen = std::collections::BTreeSet::new();
+    for r in rows {
+        if !seen.insert(r.length) {
+            continue;
+        }
+        let f = r.flops;
+        let g = |x: f64| format!("{:.3}", x / 1e9);
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            r.length,
+            g(f.embed),
+            g(f.attention),
+            g(f.transitions),
+            g(f.outer),
+            g(f.triangle),
+            g(f.structure),
+            g(f.heads),
+            g(f.total())
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> Config {
+        Config { c_s: 64, c_z: 32, heads: 4, c_o: 16, c_t: 32, n_blocks: 4, n_struct: 4, ipa_heads: 4, ipa_c: 16, ipa_pq: 4, ipa_pv: 6 }
+    }
+
+    #[test]
+    fn flops_scale_with_the_config() {
+        let c = cfg();
+        let f1 = flops(&c, 100);
+        let f2 = flops(&c, 200);
+        // The triangle contraction is cubic: doubling L multiplies it by between 4 and 8.
+        assert!(f2.triangle / f1.triangle > 4.0 && f2.triangle / f1.triangle < 8.0);
+        // Twice the blocks: trunk doubles, embed/structure/heads unchanged.
+        let f3 = flops(&Config { n_blocks: 8, ..c }, 100);
+        assert!((f3.trunk() / f1.trunk() - 2.0).abs() < 1e-12);
+        assert_eq!((f3.embed, f3.structure, f3.heads), (f1.embed, f1.structure, f1.heads));
+        // Hand count of one term: L=1 triangle = 2 * (8 c_z c_t + 2 c_z^2 + 2 c_t c_z + 2 c_t) per block.
+        let one = flops(&c, 1);
+        let want = 4.0 * 2.0 * (8.0 * 32.0 * 32.0 + 2.0 * 32.0 * 32.0 + 2.0 * 32.0 * 32.0 + 2.0 * 32.0);
+        assert_eq!(one.triangle, want);
+    }
+
+    #[test]
+    fn median_and_sequence() {
+        let row = |ms: &[u64]| BenchRow {
+            backend: "x".into(),
+            length: 1,
+            flops: flops(&cfg(), 1),
+            times: ms.iter().map(|&m| Duration::from_millis(m)).collect(),
+            post: Duration::ZERO,
+            peak_host_bytes: None,
+            device_memory: None,
+        };
+        assert_eq!(row(&[1, 2, 9]).median(), Duration::from_millis(2));
+        assert_eq!(row(&[1, 3, 5, 9]).median(), Duration::from_millis(4));
+        assert_eq!(row(&[1, 3, 5, 9]).min(), Duration::from_millis(1));
+        let s = bench_sequence(500);
+        assert_eq!(s.len(), 500);
+        assert_eq!(s, bench_sequence(500));
+        assert!(s.bytes().all(|b| ALPHABET.contains(&b)));
+        assert!(ALPHABET.iter().all(|a| s.as_bytes().contains(a)));
+    }
+}

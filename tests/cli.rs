@@ -1,0 +1,233 @@
+//! End-to-end tests of the `webfold predict` command line (issue 4): refusals with clear
+//! messages, a 1000-residue prediction, determinism across processes, standard input and
+//! multi-record FASTA. Runs the real binary with the committed (embedded) weights.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use webfold::geometry::check;
+use webfold::pdb::{read_pdb, structure_from_residues};
+use webfold::sequence::{three_letter, ALPHABET, MAX_LEN};
+
+const BIN: &str = env!("CARGO_BIN_EXE_webfold");
+
+/// xorshift64* (seeded, deterministic test inputs).
+struct XorShift(u64);
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn protein(&mut self, len: usize) -> String {
+        (0..len).map(|_| ALPHABET[self.below(20)] as char).collect()
+    }
+}
+
+/// A fresh, empty scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("webfold-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start webfold");
+    if let Some(bytes) = stdin {
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+    }
+    child.wait_with_output().expect("wait for webfold")
+}
+
+/// `webfold predict FILE --out DIR` on `input`; returns (output, out dir).
+fn predict_file(dir: &Path, input: &[u8]) -> (Output, PathBuf) {
+    let file = dir.join("input.fasta");
+    std::fs::write(&file, input).unwrap();
+    let out = dir.join("out");
+    let o = run(&["predict", file.to_str().unwrap(), "--out", out.to_str().unwrap()], None);
+    (o, out)
+}
+
+/// Asserts a refusal: non-zero exit, no panic, nothing written, and stderr containing every
+/// one of `needles`. Returns stderr.
+fn assert_refused(name: &str, input: &[u8], needles: &[&str]) -> String {
+    let dir = scratch(name);
+    let (o, out) = predict_file(&dir, input);
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(!o.status.success(), "{name}: expected a non-zero exit, got {:?}; stderr: {stderr}", o.status);
+    assert_eq!(o.status.code(), Some(1), "{name}: expected exit code 1 (an error, not a crash); stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{name}: the CLI panicked: {stderr}");
+    assert!(stderr.starts_with("error: "), "{name}: message should start with 'error: ': {stderr}");
+    assert!(stderr.contains("input.fasta"), "{name}: message should name the input file: {stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "{name}: message should contain {n:?}: {stderr}");
+    }
+    assert!(!out.exists(), "{name}: nothing should be written for a refused input");
+    let _ = std::fs::remove_dir_all(&dir);
+    stderr
+}
+
+#[test]
+fn refuses_empty_file() {
+    assert_refused("empty", b"", &["empty"]);
+    assert_refused("blank", b" \n\r\n\t\n", &["empty"]);
+}
+
+#[test]
+fn refuses_random_bytes() {
+    let mut rng = XorShift(0x5EED_0004_0000_0001);
+    let bytes: Vec<u8> = (0..4096).map(|_| rng.next() as u8).collect();
+    // Where the first invalid UTF-8 byte is, computed independently of webfold.
+    let offset = std::str::from_utf8(&bytes).expect_err("4 KiB of random bytes are not UTF-8").valid_up_to();
+    assert_refused("random", &bytes, &["not UTF-8", &format!("offset {offset}")]);
+}
+
+#[test]
+fn refuses_non_ascii_letter() {
+    // 'É' is the 8th residue of record prot_a (line 3).
+    assert_refused("nonascii", ">prot_a some protein\nMKVL\nACDÉFG\n".as_bytes(), &["'prot_a'", "line 3", "residue 8", "'É'", "U+00C9"]);
+    // Greek alpha in a bare sequence (record 'query', line 1, residue 3).
+    assert_refused("greek", "MKαVL".as_bytes(), &["'query'", "line 1", "residue 3", "U+03B1"]);
+}
+
+#[test]
+fn refuses_hash() {
+    assert_refused("hash", b">first\nMKV\n>second\nMKV#L\n", &["'second'", "line 4", "residue 4", "'#'"]);
+}
+
+#[test]
+fn refuses_100000_letters() {
+    let mut rng = XorShift(0x5EED_0004_0000_0002);
+    let seq = rng.protein(100_000);
+    let input = format!(">huge\n{seq}\n");
+    assert_refused("huge", input.as_bytes(), &["'huge'", "100000 residues", &format!("limit is {MAX_LEN} residues")]);
+}
+
+/// Reads a written PDB and checks it against the input sequence; returns the file's bytes.
+fn check_pdb(path: &Path, sequence: &str) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let residues = read_pdb(text).unwrap();
+    assert_eq!(residues.len(), sequence.len(), "{}: residue count", path.display());
+    for (i, (r, aa)) in residues.iter().zip(sequence.chars()).enumerate() {
+        assert_eq!(r.name, three_letter(aa), "{}: residue {} name", path.display(), i + 1);
+        assert_eq!(r.number, i as i32 + 1);
+        for atom in ["N", "CA", "C", "O"] {
+            assert!(r.atom(atom).is_some(), "{}: residue {} has no {atom}", path.display(), i + 1);
+        }
+        assert_eq!(r.atom("CB").is_some(), aa != 'G', "{}: CB of residue {} ({aa})", path.display(), i + 1);
+        let b = r.atom("CA").unwrap().b_factor;
+        assert!((0.0..=100.0).contains(&b), "{}: pLDDT {b} of residue {} outside 0-100", path.display(), i + 1);
+    }
+    let structure = structure_from_residues(&residues).unwrap();
+    let report = check(&structure);
+    assert!(report.is_valid(), "{}: {report}", path.display());
+    for line in text.lines() {
+        assert_eq!(line.len(), 80, "{}: line not 80 columns: {line:?}", path.display());
+    }
+    bytes
+}
+
+#[test]
+fn predicts_1000_residues() {
+    let mut rng = XorShift(0x5EED_0004_0000_0003);
+    let seq = rng.protein(1000);
+    let dir = scratch("l1000");
+    let input = format!(">long_one\n{}\n", seq.as_bytes().chunks(60).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\n"));
+    let (o, out) = predict_file(&dir, input.as_bytes());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "webfold predict failed: {stderr}");
+    assert!(!stderr.contains("panicked"));
+    let files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(files, vec![std::ffi::OsString::from("long_one.pdb")]);
+    check_pdb(&out.join("long_one.pdb"), &seq);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn same_input_gives_identical_bytes_in_two_processes() {
+    let mut rng = XorShift(0x5EED_0004_0000_0004);
+    let seq = rng.protein(150);
+    let input = format!(">det\n{seq}\n");
+    let (d1, d2) = (scratch("det1"), scratch("det2"));
+    let (o1, out1) = predict_file(&d1, input.as_bytes());
+    let (o2, out2) = predict_file(&d2, input.as_bytes());
+    assert!(o1.status.success() && o2.status.success(), "{}{}", String::from_utf8_lossy(&o1.stderr), String::from_utf8_lossy(&o2.stderr));
+    let a = check_pdb(&out1.join("det.pdb"), &seq);
+    let b = check_pdb(&out2.join("det.pdb"), &seq);
+    assert!(a == b, "two runs on the same input wrote different files");
+    let _ = std::fs::remove_dir_all(&d1);
+    let _ = std::fs::remove_dir_all(&d2);
+}
+
+#[test]
+fn reads_standard_input() {
+    let mut rng = XorShift(0x5EED_0004_0000_0005);
+    let seq = rng.protein(40);
+    // A bare sequence (no header), lowercase, CRLF and a trailing stop.
+    let input = format!("{}\r\n{}*\r\n", seq[..20].to_lowercase(), &seq[20..]);
+    let dir = scratch("stdin");
+    let out = dir.join("out");
+    let o = run(&["predict", "-", "--out", out.to_str().unwrap()], Some(input.as_bytes()));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "webfold predict - failed: {stderr}");
+    let from_stdin = check_pdb(&out.join("query.pdb"), &seq);
+    // The same text from a file gives the same bytes.
+    let (o2, out2) = predict_file(&dir, input.as_bytes());
+    assert!(o2.status.success());
+    assert!(std::fs::read(out2.join("query.pdb")).unwrap() == from_stdin, "stdin and file input differ");
+    // Refusals via standard input name it.
+    let o = run(&["predict", "-", "--out", out.to_str().unwrap()], Some(b"MKV#"));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr.contains("standard input") && stderr.contains("'#'"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn multi_record_fasta_gives_one_file_per_record() {
+    let mut rng = XorShift(0x5EED_0004_0000_0006);
+    let records = [
+        ("sp|P69905|HBA_HUMAN", " Hemoglobin subunit alpha", rng.protein(33), "sp_P69905_HBA_HUMAN"),
+        ("second", "", rng.protein(12), "second"),
+        ("third.v2", " x y z", format!("{}U{}", rng.protein(20), rng.protein(7)), "third.v2"),
+    ];
+    let mut input = String::new();
+    for (id, desc, seq, _) in &records {
+        input.push_str(&format!(">{id}{desc}\n"));
+        for chunk in seq.as_bytes().chunks(10) {
+            input.push_str(std::str::from_utf8(chunk).unwrap());
+            input.push('\n');
+        }
+    }
+    let dir = scratch("multi");
+    let (o, out) = predict_file(&dir, input.as_bytes());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    // The selenocysteine of record 'third.v2' is reported (position 21) and predicted as CYS.
+    assert!(stderr.contains("third.v2") && stderr.contains("position 21") && stderr.contains("replaced by C"), "{stderr}");
+    let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    let mut want: Vec<String> = records.iter().map(|r| format!("{}.pdb", r.3)).collect();
+    want.sort();
+    assert_eq!(names, want);
+    for (id, _, seq, stem) in &records {
+        let seq = seq.replace('U', "C");
+        check_pdb(&out.join(format!("{stem}.pdb")), &seq);
+        let text = std::fs::read_to_string(out.join(format!("{stem}.pdb"))).unwrap();
+        assert!(text.lines().next().unwrap().contains(id), "TITLE should carry the id {id}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
