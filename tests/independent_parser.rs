@@ -3,6 +3,8 @@
 //! gemmi is required: `.ci/run` installs it (`pip install gemmi`); when it is missing this test
 //! fails rather than skips. `PYTHON` selects the interpreter (default `python3`).
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -42,7 +44,7 @@ for path in sys.argv[1:]:
 "#;
 
 fn casp13_fasta() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/casp13/casp13.fasta")
+    common::casp13_dir().join("casp13.fasta")
 }
 
 #[test]

@@ -1,13 +1,14 @@
 //! PDB writing/reading and the evaluation scores (lDDT-CA here, TM-score / GDT-TS via TMscore).
 
+mod common;
+
 use std::path::PathBuf;
 
 use webfold::geometry::{check, complete_backbone, Structure};
 use webfold::pdb::{first_chain_ca, read_ca_trace, read_pdb, structure_from_residues, write_pdb};
 
-/// The CASP13 evaluation set, next to the repository (`../shared/eval/casp13`).
 fn casp13() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/casp13")
+    common::casp13_dir()
 }
 
 /// A small deterministic backbone: a rough helix built from ideal-ish frames.
