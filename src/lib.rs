@@ -13,3 +13,7 @@ pub mod pdb;
 pub mod sequence;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod bench;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
