@@ -336,6 +336,10 @@ impl Pending {
     }
 }
 
+/// Letters read as another residue, each reported in a warning (order = `Pending::substituted`):
+/// U (selenocysteine) -> C, O (pyrrolysine) -> K, B, Z and J (ambiguous) -> X.
+const SUBSTITUTIONS: [(u8, u8); 5] = [(b'U', b'C'), (b'O', b'K'), (b'B', b'X'), (b'Z', b'X'), (b'J', b'X')];
+
 /// Remember a substituted position (only within the length limit: longer records are errors).
 fn note(positions: &mut Vec<usize>, position: usize, max_len: usize) {
     if position <= max_len {
@@ -409,29 +413,13 @@ pub fn parse(text: &str, options: &ParseOptions) -> Result<Vec<Record>, ParseErr
                 return Err(ParseError::Gap { id: rec.id.clone(), ch, position, line: line_no });
             }
             let upper = if ch.is_ascii_alphabetic() { ch.to_ascii_uppercase() as u8 } else { 0 };
-            let out = match upper {
-                b'U' => {
-                    note(&mut rec.substituted[0], position, options.max_len);
-                    b'C'
-                }
-                b'O' => {
-                    note(&mut rec.substituted[1], position, options.max_len);
-                    b'K'
-                }
-                b'B' => {
-                    note(&mut rec.substituted[2], position, options.max_len);
-                    b'X'
-                }
-                b'Z' => {
-                    note(&mut rec.substituted[3], position, options.max_len);
-                    b'X'
-                }
-                b'J' => {
-                    note(&mut rec.substituted[4], position, options.max_len);
-                    b'X'
-                }
-                b if b != 0 && token(b).is_some() => b,
-                _ => return Err(ParseError::InvalidChar { id: rec.id.clone(), ch, position, line: line_no }),
+            let out = if let Some(k) = SUBSTITUTIONS.iter().position(|&(from, _)| from == upper) {
+                note(&mut rec.substituted[k], position, options.max_len);
+                SUBSTITUTIONS[k].1
+            } else if upper != 0 && token(upper).is_some() {
+                upper
+            } else {
+                return Err(ParseError::InvalidChar { id: rec.id.clone(), ch, position, line: line_no });
             };
             if rec.stop_seen {
                 return Err(ParseError::MisplacedStop { id: rec.id.clone(), position, line: line_no });
