@@ -2,32 +2,19 @@
 //! messages, a 1000-residue prediction, determinism across processes, standard input and
 //! multi-record FASTA. Runs the real binary with the committed (embedded) weights.
 
+mod common;
+
+use common::XorShift;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use webfold::geometry::check;
 use webfold::pdb::{read_pdb, structure_from_residues};
-use webfold::sequence::{three_letter, ALPHABET, MAX_LEN};
+use webfold::sequence::{three_letter, MAX_LEN};
 
 const BIN: &str = env!("CARGO_BIN_EXE_webfold");
 
-/// xorshift64* (seeded, deterministic test inputs).
-struct XorShift(u64);
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn protein(&mut self, len: usize) -> String {
-        (0..len).map(|_| ALPHABET[self.below(20)] as char).collect()
-    }
-}
 
 /// A fresh, empty scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {

@@ -3,6 +3,9 @@
 //! the PDB reader and the geometry checks. Nothing may panic: every call runs under
 //! `catch_unwind` and a panic is reported as a failure with the input that caused it.
 
+mod common;
+
+use common::XorShift;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use burn::tensor::Device;
@@ -15,34 +18,6 @@ const WEIGHTS: &[u8] = include_bytes!("../weights/webfold.safetensors");
 const N_INPUTS: usize = 10_000;
 const N_PREDICTED: usize = 30;
 
-/// xorshift64* (Vigna): small, seeded, good enough for test inputs.
-struct XorShift(u64);
-impl XorShift {
-    fn new(seed: u64) -> Self {
-        XorShift(seed.max(1))
-    }
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi - lo + 1)
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.uniform() < p
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len())]
-    }
-}
 
 /// What parsing an input must give (the generator knows; independent of webfold's parser).
 #[derive(Debug, Clone)]

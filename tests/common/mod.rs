@@ -5,6 +5,7 @@ use std::path::PathBuf;
 /// The CASP13 evaluation set: `$WEBFOLD_SHARED/eval/casp13`, else next to the repository
 /// (`../shared/eval/casp13`), else the workplace copy `/work/shared/eval/casp13`. Tests that
 /// need it fail (never skip) when none exists.
+#[allow(dead_code)]
 pub fn casp13_dir() -> PathBuf {
     let candidates = [
         std::env::var("WEBFOLD_SHARED").map(PathBuf::from).unwrap_or_default().join("eval/casp13"),
@@ -12,4 +13,39 @@ pub fn casp13_dir() -> PathBuf {
         PathBuf::from("/work/shared/eval/casp13"),
     ];
     candidates.iter().find(|p| p.join("casp13.fasta").exists()).cloned().unwrap_or_else(|| candidates[1].clone())
+}
+
+/// xorshift64* (Vigna): small, seeded, good enough for test inputs.
+#[allow(dead_code)]
+pub struct XorShift(pub u64);
+#[allow(dead_code)]
+impl XorShift {
+    pub fn new(seed: u64) -> Self {
+        XorShift(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.uniform() < p
+    }
+    pub fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())]
+    }
+    /// A random sequence of the 20 standard residues.
+    pub fn protein(&mut self, len: usize) -> String {
+        (0..len).map(|_| webfold::sequence::ALPHABET[self.below(20)] as char).collect()
+    }
 }
