@@ -5,11 +5,11 @@ use super::{add, any_perpendicular, cross, ideal, scale, sub, unit, v32, v64, V3
 
 /// Ideal local position of N in the residue frame (D5): origin CA, x along CA->C, N in the
 /// xy-plane with y > 0.
-pub const IDEAL_N: [f32; 3] = [-0.525, 1.363, 0.0];
+pub const IDEAL_N: [f32; 3] = crate::rigid::IDEAL_BACKBONE[0];
 /// Ideal local position of CA (the frame origin).
-pub const IDEAL_CA: [f32; 3] = [0.0, 0.0, 0.0];
+pub const IDEAL_CA: [f32; 3] = crate::rigid::IDEAL_BACKBONE[1];
 /// Ideal local position of C.
-pub const IDEAL_C: [f32; 3] = [1.526, 0.0, 0.0];
+pub const IDEAL_C: [f32; 3] = crate::rigid::IDEAL_BACKBONE[2];
 
 /// cos / sin of the CA-C-O angle (120.5 degrees) used for the terminal O.
 const COS_CA_C_O: f64 = -0.5075383629607043;

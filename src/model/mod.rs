@@ -7,12 +7,23 @@ pub mod structure;
 pub mod trunk;
 
 use burn::module::Module;
+use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use embed::Embedder;
 use heads::{DistogramHead, PlddtHead};
 use structure::StructureModule;
 use trunk::TrunkBlock;
+
+/// A Linear layer (weights are loaded over this random initialisation).
+fn linear(d_in: usize, d_out: usize, bias: bool, device: &Device) -> Linear {
+    LinearConfig::new(d_in, d_out).with_bias(bias).init(device)
+}
+
+/// A LayerNorm with PyTorch's defaults (eps 1e-5, affine).
+fn layer_norm(d: usize, device: &Device) -> LayerNorm {
+    LayerNormConfig::new(d).init(device)
+}
 
 /// Model sizes (D9); read from the weights file's `webfold_config` metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

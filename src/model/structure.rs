@@ -2,19 +2,15 @@
 //! (docs/DESIGN.md D4; AF2 Alg. 20, 22, 23; `train/webfold_train/model/structure.py`).
 
 use burn::module::{Module, Param};
-use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{LayerNorm, Linear};
 use burn::tensor::activation::{relu, softmax, softplus};
 use burn::tensor::{Device, Tensor};
 
-use super::Config;
+use super::{layer_norm, linear, Config};
 use crate::rigid;
 
 /// Backbone-update translations are predicted in nm.
 const TRANS_SCALE: f64 = 10.0;
-
-fn linear(d_in: usize, d_out: usize, bias: bool, device: &Device) -> Linear {
-    LinearConfig::new(d_in, d_out).with_bias(bias).init(device)
-}
 
 /// AF2 Alg. 22 (D4), without masking: inference always sees whole sequences.
 #[derive(Module, Debug)]
@@ -119,15 +115,15 @@ impl StructureModule {
         let c = cfg.c_s;
         Self {
             n_struct: cfg.n_struct,
-            ln_s: LayerNormConfig::new(c).init(device),
-            ln_z: LayerNormConfig::new(cfg.c_z).init(device),
+            ln_s: layer_norm(c, device),
+            ln_z: layer_norm(cfg.c_z, device),
             s_in: linear(c, c, true, device),
             ipa: InvariantPointAttention::new(cfg, device),
-            ln_ipa: LayerNormConfig::new(c).init(device),
+            ln_ipa: layer_norm(c, device),
             trans1: linear(c, c, true, device),
             trans2: linear(c, c, true, device),
             trans3: linear(c, c, true, device),
-            ln_trans: LayerNormConfig::new(c).init(device),
+            ln_trans: layer_norm(c, device),
             bb_update: linear(c, 6, true, device),
         }
     }

@@ -3,19 +3,11 @@
 //! `train/webfold_train/model/trunk.py`).
 
 use burn::module::Module;
-use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{LayerNorm, Linear};
 use burn::tensor::activation::{relu, sigmoid, softmax};
 use burn::tensor::{Device, Tensor};
 
-use super::Config;
-
-fn linear(d_in: usize, d_out: usize, bias: bool, device: &Device) -> Linear {
-    LinearConfig::new(d_in, d_out).with_bias(bias).init(device)
-}
-
-fn layer_norm(d: usize, device: &Device) -> LayerNorm {
-    LayerNormConfig::new(d).init(device)
-}
+use super::{layer_norm, linear, Config};
 
 /// D3.1: gated multi-head self-attention on s with a bias from the pair track.
 #[derive(Module, Debug)]
