@@ -4,8 +4,8 @@
 #                            wasm-opt, 3Dmol.js and the weights -> dist/ (the served directory)
 #   ./build.sh serve [PORT]  build when sources changed, then serve dist/ on http://127.0.0.1:PORT
 #                            (default 8080)
-#   ./build.sh test          cargo tests (parity included) and the Python training tests
-#                            (the browser tests are run separately, see test-browser)
+#   ./build.sh test          every test: cargo tests (parity included), the Python training
+#                            tests, then the browser tests (test-browser)
 #   ./build.sh test-browser [ARGS]  only the browser tests (quick wasm profile -> dist-test/);
 #                            ARGS go to tests/browser/run.mjs (e.g. --only cpu)
 # Tools it needs and installs when missing: the wasm32-unknown-unknown Rust target,
@@ -94,16 +94,14 @@ case "${1:-build}" in
   test)
     cargo test --all-targets
     (cd train && "$PYTHON" -m pytest -q tests)
-    # The browser tests (./build.sh test-browser) are not part of `test` yet: their check that
-    # the page's PDB equals the CLI's within 0.001 A fails with the current weights (the relax
-    # step amplifies wasm-vs-native rounding differences; see README, "In the browser").
+    "$0" test-browser
     ;;
   test-browser)
     shift
     # A quick-to-compile wasm profile; results are compared against the native CLI.
     build_web wasm-dev dist-test
     cli="$CARGO_TARGET_DIR/debug/webfold"
-    [ -x "$cli" ] || cargo build --bin webfold
+    cargo build --bin webfold
     node tests/browser/run.mjs --dist dist-test --cli "$cli" "$@"
     ;;
   *)

@@ -21,7 +21,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::model::heads::{DIST_BINS, PLDDT_BINS};
+use crate::model::heads::PLDDT_BINS;
 use crate::model::Config;
 use crate::predict::{structure_from_network, Predictor};
 use crate::sequence::ALPHABET;
@@ -68,7 +68,8 @@ impl Default for BenchOptions {
 ///   `2 L c_s H' p_v 3`, pair bias on the pairs `2 L^2 c_z H'`, logits `2 H' L^2 (c + 3 p_q)`,
 ///   outputs `2 H' L^2 (c + 3 p_v + c_z)`, out Linear `2 L H' (c + 4 p_v + c_z) c_s`,
 ///   transition `3 * 2 L c_s^2`, backbone update `2 L c_s 6`.
-/// - `heads` (D6): distogram `2 L^2 c_z 64`, pLDDT `2 L (c_s 128 + 128 * 50)`.
+/// - `heads` (D6): pLDDT `2 L (c_s 128 + 128 * 50)` (the distogram head is not run when
+///   predicting).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Flops {
     pub embed: f64,
@@ -113,7 +114,8 @@ pub fn flops(cfg: &Config, l: usize) -> Flops {
         + 2.0 * ih * l2 * (ic + 3.0 * pv + cz)
         + 2.0 * l * ih * (ic + 4.0 * pv + cz) * cs;
     let structure = 2.0 * l * cs * cs + ns * (ipa + 3.0 * 2.0 * l * cs * cs + 2.0 * l * cs * 6.0);
-    let heads = 2.0 * l2 * cz * f(DIST_BINS) + 2.0 * l * (cs * 128.0 + 128.0 * f(PLDDT_BINS));
+    // Prediction skips the distogram head (it is for training and the parity test).
+    let heads = 2.0 * l * (cs * 128.0 + 128.0 * f(PLDDT_BINS));
     Flops { embed, attention, transitions, outer, triangle, structure, heads }
 }
 

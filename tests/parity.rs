@@ -42,13 +42,13 @@ fn burn_matches_pytorch_on_fixture_sequences() {
     assert!(n >= 2, "need at least two fixture sequences, found {n}");
     for i in 0..n {
         let toks = tokens(&st, &format!("{i}.tokens"));
-        let out = model.forward_tokens(&toks, &device);
+        let out = model.forward_tokens_with_distogram(&toks, &device);
         let checks = [
             ("rotations", values(out.rotations)),
             ("translations", values(out.translations)),
             ("atoms", values(out.atoms)),
             ("plddt", values(out.plddt)),
-            ("distogram", values(out.distogram)),
+            ("distogram", values(out.distogram.expect("distogram requested"))),
         ];
         for (name, got) in checks {
             let want = floats(&st, &format!("{i}.{name}"));

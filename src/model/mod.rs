@@ -49,8 +49,10 @@ pub struct Output {
     pub translations: Tensor<3>,
     /// N, CA, C `[B, L, 3, 3]`.
     pub atoms: Tensor<4>,
-    /// Distogram logits `[B, L, L, 64]`.
-    pub distogram: Tensor<4>,
+    /// Distogram logits `[B, L, L, 64]`, when asked for (`forward_tokens_with_distogram`):
+    /// prediction does not use them, and at L = 1000 they are 256 MB, over WebGPU's usual
+    /// 128 MiB per buffer binding.
+    pub distogram: Option<Tensor<4>>,
     /// pLDDT `[B, L]`, 0..100.
     pub plddt: Tensor<2>,
 }
@@ -76,19 +78,27 @@ impl WebFold {
         }
     }
 
-    /// Runs the network on token indices (D1) of one sequence.
+    /// Runs the network on token indices (D1) of one sequence (no distogram).
     pub fn forward_tokens(&self, tokens: &[u8], device: &Device) -> Output {
-        let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
-        let data = TensorData::new(ids, [1, tokens.len()]);
-        self.forward(Tensor::<2, Int>::from_data(data, device))
+        self.forward(Self::token_tensor(tokens, device), false)
     }
 
-    pub fn forward(&self, tokens: Tensor<2, Int>) -> Output {
+    /// Like [`forward_tokens`](Self::forward_tokens), with the distogram logits.
+    pub fn forward_tokens_with_distogram(&self, tokens: &[u8], device: &Device) -> Output {
+        self.forward(Self::token_tensor(tokens, device), true)
+    }
+
+    fn token_tensor(tokens: &[u8], device: &Device) -> Tensor<2, Int> {
+        let ids: Vec<i32> = tokens.iter().map(|&t| t as i32).collect();
+        Tensor::<2, Int>::from_data(TensorData::new(ids, [1, tokens.len()]), device)
+    }
+
+    pub fn forward(&self, tokens: Tensor<2, Int>, with_distogram: bool) -> Output {
         let (mut s, mut z) = self.embed.forward(tokens);
         for block in &self.trunk {
             (s, z) = block.forward(s, z);
         }
-        let distogram = self.dist_head.forward(z.clone());
+        let distogram = with_distogram.then(|| self.dist_head.forward(z.clone()));
         let (s, frames) = self.structure.forward(s, z);
         let plddt = self.plddt_head.forward(s);
         let atoms = crate::rigid::backbone_atoms(frames.rotations.clone(), frames.translations.clone());

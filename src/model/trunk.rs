@@ -75,7 +75,30 @@ impl Transition {
     fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         x.clone() + self.lin2.forward(relu(self.lin1.forward(self.ln.forward(x))))
     }
+
+    /// The same on the pair `[B, L, L, c]`, a block of rows at a time, so that the hidden
+    /// `[rows, L, factor c]` tensor stays within `PAIR_CHUNK_BYTES` (at L = 1000 the whole
+    /// hidden tensor is 256 MB, twice WebGPU's usual 128 MiB limit per storage binding).
+    /// Every element is computed exactly as in one piece: the transition acts on each pair
+    /// (i, j) alone.
+    fn forward_pair(&self, z: Tensor<4>) -> Tensor<4> {
+        let [b, l, l2, c] = z.dims();
+        let hidden_row = b * l2 * self.lin1.weight.dims()[1] * std::mem::size_of::<f32>();
+        let rows = (PAIR_CHUNK_BYTES / hidden_row.max(1)).max(1);
+        if rows >= l {
+            return self.forward(z);
+        }
+        let chunks: Vec<Tensor<4>> = (0..l)
+            .step_by(rows)
+            .map(|r0| self.forward(z.clone().slice([0..b, r0..(r0 + rows).min(l), 0..l2, 0..c])))
+            .collect();
+        Tensor::cat(chunks, 1)
+    }
 }
+
+/// Largest intermediate the pair operations may create at once: half of the 128 MiB that
+/// WebGPU adapters commonly allow per storage buffer binding (and Mesa lavapipe enforces).
+pub const PAIR_CHUNK_BYTES: usize = 64 << 20;
 
 /// D3.3: `z_ij += out(a_i (x) b_j)` without materialising the `[L, L, c_o^2]` tensor.
 #[derive(Module, Debug)]
@@ -191,7 +214,7 @@ impl TrunkBlock {
         let z = self.outer.forward(s.clone(), z);
         let z = self.tri_out.forward(z);
         let z = self.tri_in.forward(z);
-        let z = self.pair_trans.forward(z);
+        let z = self.pair_trans.forward_pair(z);
         (s, z)
     }
 }

@@ -106,14 +106,14 @@ function checkBackbone(pdb, label) {
     const next = res.get(n + 1);
     if (next) {
       bonds.push(['C-N', r.C, next.atoms.N, 1.33]);
-      bonds.push(['CA-CA', r.CA, next.atoms.CA, 3.8]);
+      bonds.push(['CA-CA', r.CA, next.atoms.CA, 3.8, 0.25]);
     }
-    for (const [name, a, b, ideal] of bonds) {
+    for (const [name, a, b, ideal, tol = 0.1] of bonds) {
       const d = dist(a.p, b.p);
-      if (!(Math.abs(d - ideal) < 0.25)) bad.push(`${n} ${name} ${d.toFixed(2)}`);
+      if (!(Math.abs(d - ideal) < tol)) bad.push(`${n} ${name} ${d.toFixed(2)}`);
     }
   }
-  check(bad.length === 0, `${label}: backbone bonds within 0.25 A of ideal${bad.length ? ` (bad: ${bad.slice(0, 5).join(', ')})` : ''}`);
+  check(bad.length === 0, `${label}: bonds within 0.1 A of ideal, CA-CA within 0.25 A of 3.8${bad.length ? ` (bad: ${bad.slice(0, 5).join(', ')})` : ''}`);
   const b = nums.map((n) => res.get(n).atoms.CA.b);
   const mean = b.reduce((s, x) => s + x, 0) / b.length;
   const sd = Math.sqrt(b.reduce((s, x) => s + (x - mean) ** 2, 0) / b.length);
@@ -147,7 +147,7 @@ function compareNative(web, native, label, coordTol) {
   }
   check(textDiffs.length === 0, `${label}: every non-numeric field equals the CLI's${textDiffs.length ? ` (lines ${textDiffs.slice(0, 5).join(', ')} differ)` : ''}`);
   check(maxCoord <= coordTol + 1e-9, `${label}: coordinates match the CLI's within ${coordTol} A (max difference ${maxCoord.toFixed(3)}; ${nExact} of ${nCoord} within 0.001 A)`);
-  const bTol = coordTol > 0.01 ? 0.05 : 0.01;
+  const bTol = 0.01;
   check(maxB <= bTol + 1e-9, `${label}: pLDDT matches the CLI's within ${bTol} (max difference ${maxB.toFixed(2)})`);
   return { maxCoord, maxB };
 }
@@ -208,12 +208,10 @@ async function runMode(mode, server, native, tmp) {
     await dl.saveAs(file);
     const pdb = fs.readFileSync(file, 'utf8');
     checkBackbone(pdb, label);
-    // wasm32 (scalar f32, compiler-builtins libm) and native x86-64 (SIMD/FMA gemm, glibc libm)
-    // round differently; the network's f32 differences reach ~0.01 A after relax (measured max
-    // 0.008 A on the CPU, most coordinates within 0.001 A). WebGPU sums in yet another order.
-    // WEBFOLD_WEB_COORD_TOL overrides both tolerances (see the lead's notes on relax sensitivity).
-    const tol = Number(process.env.WEBFOLD_WEB_COORD_TOL) || (gpu ? 0.05 : 0.01);
-    compareNative(pdb, native, label, tol);
+    // wasm32 (scalar f32) and native x86-64 (SIMD/FMA gemm) round differently, and WebGPU sums
+    // in yet another order; the relaxation is built to be a smooth map of the network output
+    // (docs/DESIGN.md D8, tests/relax_stability.rs), so the PDBs agree to the printed 0.001 A.
+    compareNative(pdb, native, label, 0.001);
 
     const plotPoints = await page.locator('#plot circle').count();
     check(plotPoints === EXPECTED_SEQ.length, `${label}: pLDDT plot has one point per residue`);
