@@ -32,10 +32,17 @@ impl Predictor {
 
     /// Predicts one record, reading results back asynchronously (required on WebGPU).
     pub async fn predict_async(&self, record: &Record) -> Result<Structure, String> {
+        let (atoms, plddt) = self.network_async(record).await?;
+        Ok(structure_from_network(&record.sequence, &atoms, &plddt))
+    }
+
+    /// The network alone, results read back asynchronously: N/CA/C (`[L, 3, 3]` flattened) and
+    /// pLDDT, before post-processing ([`structure_from_network`]).
+    pub async fn network_async(&self, record: &Record) -> Result<(Vec<f32>, Vec<f32>), String> {
         let out = self.model.forward_tokens(&record.tokens, &self.device);
         let atoms = read_async(out.atoms).await?;
         let plddt = read_async(out.plddt).await?;
-        Ok(structure_from_network(&record.sequence, &atoms, &plddt))
+        Ok((atoms, plddt))
     }
 }
 

@@ -18,7 +18,8 @@ use js_sys::{Array, Float32Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::pdb::write_pdb;
-use crate::predict::Predictor;
+use crate::model::flops::flops;
+use crate::predict::{structure_from_network, Predictor};
 use crate::sequence::{parse, ParseOptions, MAX_LEN};
 
 struct State {
@@ -150,7 +151,8 @@ fn warnings(records: &[crate::sequence::Record]) -> Array {
 }
 
 /// Predicts the first record of `text` (a bare sequence or FASTA). Returns
-/// `{id, file_name, sequence, warnings, pdb, plddt: Float32Array, mean, backend}` where `pdb` is
+/// `{id, file_name, sequence, warnings, pdb, plddt: Float32Array, mean, backend, model_ms,
+/// post_ms, gflop, wasm_memory_bytes}` where `pdb` is
 /// exactly the text `webfold predict` writes for that record. A JS error with the parser's
 /// message for bad input, or with the device's message when reading results fails.
 #[wasm_bindgen]
@@ -160,8 +162,12 @@ pub async fn predict(text: String) -> Result<JsValue, JsValue> {
         .with(|s| s.borrow().as_ref().map(|st| (st.predictor.clone(), st.backend)))
         .ok_or_else(|| js_error("the model is not loaded yet (call init first)"))?;
     let record = &records[0];
-    let structure = predictor.predict_async(record).await.map_err(js_error)?;
+    let t0 = js_sys::Date::now();
+    let (atoms, plddt) = predictor.network_async(record).await.map_err(js_error)?;
+    let t1 = js_sys::Date::now();
+    let structure = structure_from_network(&record.sequence, &atoms, &plddt);
     let pdb = write_pdb(&structure, &record.id);
+    let t2 = js_sys::Date::now();
     let out = Object::new();
     set(&out, "id", record.id.as_str());
     set(&out, "file_name", format!("{}.pdb", record.file_stem()));
@@ -171,5 +177,12 @@ pub async fn predict(text: String) -> Result<JsValue, JsValue> {
     set(&out, "plddt", Float32Array::from(structure.plddt.as_slice()));
     set(&out, "mean", structure.mean_plddt());
     set(&out, "backend", backend);
+    // For the browser benchmark (tests/browser/bench.mjs): network time (results read back),
+    // post-processing time (relax, O/CB, PDB text), the network's analytic GFLOP and the wasm
+    // linear memory, which only grows, so it is the peak of the CPU backend's host memory.
+    set(&out, "model_ms", t1 - t0);
+    set(&out, "post_ms", t2 - t1);
+    set(&out, "gflop", flops(&predictor.config, record.len()).total() / 1e9);
+    set(&out, "wasm_memory_bytes", (core::arch::wasm32::memory_size(0) * 65536) as f64);
     Ok(out.into())
 }

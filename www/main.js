@@ -204,6 +204,11 @@ function showResult(r) {
   const secs = (r.ms / 1000).toFixed(1);
   els.summary.textContent = `${r.id}: ${r.sequence.length} residues, mean pLDDT ${r.mean.toFixed(1)}, predicted in ${secs} s on ${r.backend}.`;
   els.status.textContent = `Done in ${secs} s.`;
+  // Read by the browser benchmark (tests/browser/bench.mjs).
+  Object.assign(els.summary.dataset, {
+    modelMs: r.model_ms.toFixed(1), postMs: r.post_ms.toFixed(1), gflop: r.gflop.toFixed(3),
+    wasmMemoryBytes: String(r.wasm_memory_bytes), length: String(r.sequence.length),
+  });
   showWarnings(r.warnings);
   els.download.disabled = false;
   els.download.textContent = `Download PDB (${r.file_name})`;

@@ -85,7 +85,7 @@ impl Default for RelaxOptions {
             collapsed_rg_fraction: 0.3,
             angle_stiffness: 1.0,
             peptide_stiffness: 1.0,
-            repulsion_stiffness: 0.1,
+            repulsion_stiffness: 0.2,
             ca_repulsion: 3.8,
             atom_repulsion: 3.0,
             final_sweeps: 100,
@@ -308,6 +308,16 @@ fn build_pairs(x: &[V3], opts: &RelaxOptions, skin: f64, pairs: &mut Vec<(u32, u
     }
 }
 
+/// Mean consecutive CA-CA distance of `x` (N, CA, C interleaved); 3.8 A for fewer than two
+/// residues.
+fn mean_ca_ca(x: &[V3]) -> f64 {
+    let l = x.len() / 3;
+    if l < 2 {
+        return ideal::CA_CA;
+    }
+    (0..l - 1).map(|i| super::dist(x[3 * i + 1], x[3 * i + 4])).sum::<f64>() / (l - 1) as f64
+}
+
 /// (Rg / 3)^3 / L for the CA trace of `x`: about 1 for a compact globule (Rg = 3 L^(1/3) A),
 /// less for a denser one, more for an open chain.
 fn compactness(x: &[V3]) -> f64 {
@@ -374,7 +384,8 @@ const HELIX_CHORD: f64 = 1.532088886237956;
 /// helix). A trace that is long enough (a >= `ca_ca`) is left as it is (see `weight`). The frame around the axis
 /// is carried along by projection, starting from residue 0's own N direction, so the result is
 /// a continuous function of the input (no thresholds, no axis choices). N and C move rigidly
-/// with their CA (their orientation is the network's). `ca_ca` = 0 or fewer than three residues:
+/// with their CA (their orientation is the network's). A trace much longer than its chain
+/// (mean spacing over 1.25 `ca_ca`) is scaled down to that spacing instead. `ca_ca` = 0 or fewer than three residues:
 /// unchanged.
 fn coil_along_trace(x: &mut [V3], ca_ca: f64) {
     let l = x.len() / 3;
@@ -387,8 +398,25 @@ fn coil_along_trace(x: &mut [V3], ca_ca: f64) {
     if !(total > 0.0) {
         return;
     }
-    // Axis points at arc lengths i * a along the input polyline.
+    // A trace far longer than the chain (a scattered or exploded input: mean spacing over
+    // 1.25 ca_ca) is first scaled down about its CA centroid to that spacing; the chain cannot
+    // follow it anyway, and at 1e4-1e6 A the bond projections would never close the gaps.
     let a = total / (l - 1) as f64;
+    if a > 1.25 * ca_ca {
+        let s = 1.25 * ca_ca / a;
+        let mut cen = [0.0; 3];
+        for p in &ca {
+            for t in 0..3 {
+                cen[t] += p[t] / l as f64;
+            }
+        }
+        // Every atom, not whole residues: an exploded input's N and C are as far from their
+        // CA as the CAs are from each other.
+        for p in x.iter_mut() {
+            *p = super::add(cen, scale(sub(*p, cen), s));
+        }
+        return;
+    }
     let mut axis_pts = Vec::with_capacity(l);
     let (mut j, mut start) = (0usize, 0.0f64);
     for i in 0..l {
@@ -503,10 +531,14 @@ pub fn relax_with(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]], o
     // A target denser than a compact globule cannot be kept without clashes: the restraint
     // weakens with its density (continuously, so the map stays smooth), letting the
     // repulsion open it up. Network outputs are far less dense than this.
+    // Likewise a target whose CAs are much further apart than 3.8 A (a scattered input: the
+    // chain cannot follow it) is only loosely held: the restraint falls with the square of
+    // 3.8 A over its mean CA-CA spacing.
     let restraint = match &target {
         Some(t) => {
             let q = compactness(t).clamp(0.01, 1.0);
-            opts.restraint * q * q
+            let spread = (ideal::CA_CA / mean_ca_ca(t).max(1e-9)).min(1.0);
+            opts.restraint * q * q * spread * spread
         }
         None => 0.0,
     };

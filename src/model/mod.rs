@@ -2,6 +2,7 @@
 //! frames, atoms, distogram and pLDDT. The PyTorch twin is `train/webfold_train/model/`.
 
 pub mod embed;
+pub mod flops;
 pub mod heads;
 pub mod structure;
 pub mod trunk;
