@@ -8,6 +8,8 @@
 #                            tests, then the browser tests (test-browser)
 #   ./build.sh test-browser [ARGS]  only the browser tests (quick wasm profile -> dist-test/);
 #                            ARGS go to tests/browser/run.mjs (e.g. --only cpu)
+#   ./build.sh bench-browser [ARGS]  the browser benchmark on the shipped build (dist/); ARGS go
+#                            to tests/browser/bench.mjs (e.g. --lengths 50,100,300 --only cpu)
 # Tools it needs and installs when missing: the wasm32-unknown-unknown Rust target,
 # wasm-bindgen-cli (the exact version in Cargo.lock), and `npm ci` (binaryen's wasm-opt,
 # 3Dmol.js, playwright-core). The browser tests need Chromium (/usr/bin/chromium, or set CHROMIUM).
@@ -104,8 +106,14 @@ case "${1:-build}" in
     cargo build --bin webfold
     node tests/browser/run.mjs --dist dist-test --cli "$cli" "$@"
     ;;
+  bench-browser)
+    shift
+    # The shipped build (release, LTO, wasm-opt), as a user gets it.
+    if web_stale dist; then build_web release dist; fi
+    node tests/browser/bench.mjs --dist dist "$@"
+    ;;
   *)
-    echo "usage: ./build.sh [build | serve [PORT] | test]" >&2
+    echo "usage: ./build.sh [build | serve [PORT] | test | test-browser [ARGS] | bench-browser [ARGS]]" >&2
     exit 2
     ;;
 esac
