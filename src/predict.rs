@@ -51,7 +51,12 @@ fn to_vec(data: burn::tensor::TensorData) -> Vec<f32> {
 }
 
 async fn read_async<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, String> {
-    let data = t.into_data_async().await.map_err(|e| format!("reading results from the device failed: {e:?}"))?;
+    let data = t.into_data_async().await.map_err(|e| {
+        // burn's error text ends with an (empty in wasm) backtrace section: not for users.
+        let text = format!("{e:?}");
+        let text = text.split("\nBacktrace:").next().unwrap_or_default().trim().replace('\n', " ");
+        format!("reading results from the device failed: {text}")
+    })?;
     Ok(to_vec(data))
 }
 

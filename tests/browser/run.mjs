@@ -9,10 +9,12 @@
 //     varying), and equals what the native CLI writes for the same input (coordinates within
 //     0.001 A, B-factors within 0.01, every other character identical);
 //   - no request leaves 127.0.0.1;
-//   - (CPU run) after the first visit the page loads and predicts offline (service worker).
+//   - (CPU run) after the first visit the page loads and predicts offline (service worker);
+//   - WebGPU lost in the middle of a prediction: the page says so, finishes on the CPU, and
+//     the PDB still equals the CLI's.
 //
 // usage: node tests/browser/run.mjs --dist DIR --cli PATH/TO/webfold
-//          [--only webgpu|cpu] [--screenshot docs/screenshot.png] [--keep]
+//          [--only webgpu|cpu|lost] [--screenshot docs/screenshot.png] [--keep]
 // env: CHROMIUM (default /usr/bin/chromium)
 
 import { spawn, execFileSync } from 'node:child_process';
@@ -264,6 +266,66 @@ async function runMode(mode, server, native, tmp) {
   }
 }
 
+// Injected into worker.js for the device-loss run: keeps the GPUDevice that burn's wgpu runtime
+// requests and destroys it shortly after a prediction starts (what a driver reset or the
+// browser reclaiming the GPU looks like to the page).
+const DEVICE_LOSS_HOOK = `
+const __requestDevice = GPUAdapter.prototype.requestDevice;
+GPUAdapter.prototype.requestDevice = async function (...a) {
+  const d = await __requestDevice.apply(this, a);
+  self.__webfoldTestDevice = d;
+  return d;
+};
+self.addEventListener('message', (ev) => {
+  if (ev.data && ev.data.type === 'predict') setTimeout(() => self.__webfoldTestDevice && self.__webfoldTestDevice.destroy(), 3000);
+});
+`;
+
+// WebGPU is lost in the middle of a prediction: the page must not hang, must say that WebGPU
+// failed, finish on the CPU, and still give the CLI's PDB.
+async function runDeviceLoss(server, native, tmp) {
+  const label = 'WebGPU lost';
+  const profile = fs.mkdtempSync(path.join(tmp, 'profile-lost-'));
+  const flags = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--disable-quic', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu'];
+  // No service worker: it would serve worker.js from its cache, past the route below.
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: flags, acceptsDownloads: true, serviceWorkers: 'block',
+  });
+  let hooked = false;
+  await context.route(/\/worker\.js$/, async (route) => {
+    const res = await route.fetch();
+    const body = (await res.text()).replace(/^(import [^\n]*\n)/m, `$1${DEVICE_LOSS_HOOK}`);
+    hooked = body.includes('__webfoldTestDevice');
+    await route.fulfill({ response: res, body });
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', (e) => log(`  page error: ${e.message}`));
+  const t0 = Date.now();
+  try {
+    await page.goto(server.url);
+    await page.getByLabel('Sequence').fill(INPUT);
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await page.waitForFunction(() => document.body.dataset.state === 'done' || !document.getElementById('error').hidden,
+      null, { timeout: 300_000, polling: 500 });
+    check(hooked, `${label}: the device-loss hook was injected into worker.js`);
+    const err = await page.locator('#error').evaluate((e) => (e.hidden ? '' : e.textContent));
+    check(!err, `${label}: prediction finished without an error${err ? `: ${err}` : ''}`);
+    const backend = await page.locator('#backend').textContent();
+    check((await page.locator('#backend').getAttribute('data-backend')) === 'CPU' && /WebGPU failed/.test(backend),
+      `${label}: the page says WebGPU failed and the CPU ran: ${JSON.stringify(backend)}`);
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Download PDB/ }).click()]);
+    const file = path.join(tmp, 'lost.pdb');
+    await dl.saveAs(file);
+    compareNative(fs.readFileSync(file, 'utf8'), native, label, 0.001);
+  } catch (e) {
+    check(false, `${label}: ${e.message.split('\n')[0]}`);
+  } finally {
+    log(`${label} run took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await context.close();
+  }
+}
+
 async function main() {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error(`no built page in ${DIST} (run ./build.sh build)`);
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
@@ -275,6 +337,7 @@ async function main() {
     for (const mode of ['cpu', 'webgpu']) {
       if (!ONLY || ONLY === mode) await runMode(mode, server, native, tmp);
     }
+    if (!ONLY || ONLY === 'lost') await runDeviceLoss(server, native, tmp);
   } finally {
     server.proc.kill();
     if (!args.includes('--keep')) fs.rmSync(tmp, { recursive: true, force: true });
