@@ -20,9 +20,10 @@ USAGE:
   webfold eval --pred DIR --native DIR --ids FILE [--ids FILE ...]
       Scores DIR/<id>.pdb against native structures with TMscore, GDT-TS and CA-lDDT;
       prints a markdown table per id list (per target and mean).
-  webfold bench [--lengths 50,100,300,1000] [--repeats 5] [--weights FILE]
+  webfold bench [--lengths 50,100,300,1000] [--repeats 5] [--backends flex,wgpu] [--weights FILE]
       Times the network (median of N forwards after a warm-up) on each native backend
-      compiled in, with peak host memory and analytic FLOPs; prints markdown tables.
+      compiled in (wgpu: build with --features wgpu), with peak host memory and analytic
+      FLOPs; prints markdown tables.
   webfold check DIR|FILE.pdb...
       Geometry report of PDB files (bond deviations, CA pairs closer than 3 A) as markdown.
   webfold data [ARGS...]
@@ -225,7 +226,7 @@ static ALLOCATOR: counting::Counting = counting::Counting;
 
 fn bench(args: &[String]) -> Result<(), String> {
     use webfold::bench::{BenchOptions, HostMemory};
-    let (pos, named) = split_args(args, &["lengths", "repeats", "weights"])?;
+    let (pos, named) = split_args(args, &["lengths", "repeats", "weights", "backends"])?;
     if !pos.is_empty() {
         return Err(format!("bench takes no positional arguments, got '{}'", pos[0]));
     }
@@ -244,6 +245,14 @@ fn bench(args: &[String]) -> Result<(), String> {
     let mut backends: Vec<(&str, burn::tensor::Device)> = vec![("flex (CPU)", burn::tensor::Device::flex())];
     #[cfg(feature = "wgpu")]
     backends.push(("wgpu", burn::tensor::Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)));
+    if let Some(list) = one(&named, "backends") {
+        let wanted: Vec<&str> = list.split(',').map(str::trim).collect();
+        let known: Vec<&str> = backends.iter().map(|(n, _)| n.split(' ').next().unwrap_or(n)).collect();
+        if let Some(bad) = wanted.iter().find(|w| !known.contains(w)) {
+            return Err(format!("--backends: '{bad}' is not available in this build (available: {})", known.join(", ")));
+        }
+        backends.retain(|(n, _)| wanted.contains(&n.split(' ').next().unwrap_or(n)));
+    }
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     eprintln!("webfold bench: lengths {:?}, {} timed runs after 1 warm-up, {threads} hardware threads", options.lengths, options.repeats);
     let mut rows = Vec::new();
