@@ -14,9 +14,10 @@ const USAGE: &str = "\
 webfold: protein backbone structure prediction from sequence
 
 USAGE:
-  webfold predict INPUT.fasta|- --out DIR [--weights FILE]
+  webfold predict INPUT.fasta|- --out DIR [--device cpu|wgpu] [--weights FILE]
       Writes DIR/<id>.pdb for every FASTA record (id = the header's first word);
-      '-' reads standard input. B-factor column = pLDDT (0-100).
+      '-' reads standard input. B-factor column = pLDDT (0-100). --device wgpu runs the
+      network on the GPU (builds with --features wgpu); default: CPU.
   webfold eval --pred DIR --native DIR --ids FILE [--ids FILE ...]
       Scores DIR/<id>.pdb against native structures with TMscore, GDT-TS and CA-lDDT;
       prints a markdown table per id list (per target and mean).
@@ -80,7 +81,7 @@ fn one<'a>(named: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 fn predict(args: &[String]) -> Result<(), String> {
-    let (pos, named) = split_args(args, &["out", "weights"])?;
+    let (pos, named) = split_args(args, &["out", "weights", "device"])?;
     let [input] = pos.as_slice() else {
         return Err(format!("predict takes one input (a FASTA file or '-'), got {}\n\n{USAGE}", pos.len()));
     };
@@ -96,7 +97,15 @@ fn predict(args: &[String]) -> Result<(), String> {
     // Every record is validated (lengths included) before any model work starts.
     let records = parse_bytes(&bytes, &ParseOptions::default()).map_err(|e| format!("{source}: {e}"))?;
     let weights = read_weights(&named)?;
-    let predictor = Predictor::new(&weights, burn::tensor::Device::flex()).map_err(|e| e.to_string())?;
+    let device = match one(&named, "device").unwrap_or("cpu") {
+        "cpu" => burn::tensor::Device::flex(),
+        #[cfg(feature = "wgpu")]
+        "wgpu" => burn::tensor::Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+        #[cfg(not(feature = "wgpu"))]
+        "wgpu" => return Err("--device wgpu: this binary was built without the wgpu feature (cargo build --release --features wgpu)".into()),
+        other => return Err(format!("--device: '{other}' is not one of cpu, wgpu")),
+    };
+    let predictor = Predictor::new(&weights, device).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
     let mut seen = std::collections::HashSet::new();
     for record in &records {

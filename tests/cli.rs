@@ -218,3 +218,15 @@ fn multi_record_fasta_gives_one_file_per_record() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn refuses_an_unknown_device() {
+    let dir = scratch("device");
+    let fasta = dir.join("in.fasta");
+    std::fs::write(&fasta, ">a\nMKTAYIAKQR\n").unwrap();
+    let out = run(&["predict", fasta.to_str().unwrap(), "--out", dir.join("out").to_str().unwrap(), "--device", "tpu"], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "an unknown device must fail");
+    assert!(err.contains("--device: 'tpu' is not one of cpu, wgpu") && !err.contains("panicked"), "{err}");
+    assert!(!dir.join("out/a.pdb").exists(), "nothing is written for a refused run");
+}

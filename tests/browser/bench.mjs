@@ -5,7 +5,8 @@
 // REPEATS timed ones. The page reports (src/web.rs) the network time with results read back
 // ("model"), the post-processing time (relax, O/CB, PDB text), the network's analytic GFLOP
 // (src/model/flops.rs) and the wasm linear memory (it only grows, so after the runs it is the
-// peak host memory of the CPU backend; WebGPU's device memory is not visible to the page).
+// peak of the whole wasm heap, weights and model included; lengths run in increasing order;
+// WebGPU's device memory is not visible to the page).
 // Prints a markdown table.
 //
 // usage: node tests/browser/bench.mjs --dist DIR [--lengths 50,100,300] [--repeats 2]
@@ -30,7 +31,7 @@ const LENGTHS = opt('lengths', '50,100,300').split(',').map(Number);
 // SwiftShader (the software WebGPU adapter of headless Chromium) is ~25x slower than the CPU
 // backend: by default only short sequences on WebGPU.
 const GPU_LENGTHS = opt('webgpu-lengths', '50').split(',').map(Number);
-const REPEATS = Number(opt('repeats', '2'));
+const REPEATS = Number(opt('repeats', '3'));
 const ONLY = opt('only', null);
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const log = (...a) => console.error('[browser-bench]', ...a);
@@ -99,7 +100,8 @@ async function benchMode(mode, server, tmp) {
       const runs = [];
       for (let r = 0; r < REPEATS; r++) runs.push(await predictOnce(page, len, timeout));
       const models = runs.map((r) => r.model).sort((a, b) => a - b);
-      const median = models[Math.floor((models.length - 1) / 2)];
+      const mid = models.length >> 1;
+      const median = models.length % 2 ? models[mid] : (models[mid - 1] + models[mid]) / 2;
       const last = runs[runs.length - 1];
       rows.push({ backend: last.backend === 'WebGPU' ? `WebGPU (${adapter})` : 'CPU (flex, wasm)', len, median, min: models[0],
         post: last.post, gflop: last.gflop, memory: last.memory, warm: warm.model });
@@ -127,7 +129,7 @@ async function main() {
   const build = fs.readFileSync(path.join(DIST, 'BUILD'), 'utf8').trim();
   console.log(`Browser benchmark: ${DIST} (${build}), headless Chromium, ${os.cpus().length} cores (${os.cpus()[0].model}); ` +
     `${REPEATS} timed runs after 1 warm-up.\n`);
-  console.log('| backend | L | model GFLOP | median ms | min ms | GFLOP/s | warm-up ms | relax+O/CB+PDB ms | wasm memory MiB |');
+  console.log('| backend | L | model GFLOP | median ms | min ms | GFLOP/s | warm-up ms | relax+O/CB+PDB ms | wasm heap MiB |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const mem = r.backend.startsWith('CPU') ? (r.memory / 2 ** 20).toFixed(0) : '-';
