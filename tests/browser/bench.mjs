@@ -13,14 +13,12 @@
 //          [--only cpu|webgpu] [--webgpu-lengths 50]
 // env: CHROMIUM (default /usr/bin/chromium)
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, ROOT, chromiumFlags, startServer } from './common.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -33,7 +31,6 @@ const LENGTHS = opt('lengths', '50,100,300').split(',').map(Number);
 const GPU_LENGTHS = opt('webgpu-lengths', '50').split(',').map(Number);
 const REPEATS = Number(opt('repeats', '3'));
 const ONLY = opt('only', null);
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const log = (...a) => console.error('[browser-bench]', ...a);
 
 // A fixed sequence of the 20 standard residues (the timing does not depend on which).
@@ -48,18 +45,6 @@ function sequence(len) {
   return s;
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('python3', [path.join(ROOT, 'scripts/serve.py'), DIST, '0', '-q'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let buf = '';
-    proc.stdout.on('data', (d) => {
-      buf += d;
-      const m = buf.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (m) resolve({ proc, url: m[0] });
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited (${code})`)));
-  });
-}
 
 async function predictOnce(page, len, timeoutMs) {
   await page.getByLabel('Sequence').fill(`>bench${len}\n${sequence(len)}`);
@@ -79,8 +64,7 @@ async function predictOnce(page, len, timeoutMs) {
 async function benchMode(mode, server, tmp) {
   const gpu = mode === 'webgpu';
   const profile = fs.mkdtempSync(path.join(tmp, `profile-${mode}-`));
-  const flags = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--disable-quic', '--enable-unsafe-swiftshader', gpu ? '--enable-unsafe-webgpu' : '--disable-gpu'];
+  const flags = chromiumFlags(gpu);
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: flags });
   const page = context.pages()[0] || await context.newPage();
   const rows = [];
@@ -116,7 +100,7 @@ async function benchMode(mode, server, tmp) {
 async function main() {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error(`no built page in ${DIST} (run ./build.sh build)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'webfold-bench-'));
-  const server = await startServer();
+  const server = await startServer(DIST);
   let rows = [];
   try {
     for (const mode of ['cpu', 'webgpu']) {

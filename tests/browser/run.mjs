@@ -17,14 +17,13 @@
 //          [--only webgpu|cpu|lost] [--screenshot docs/screenshot.png] [--keep]
 // env: CHROMIUM (default /usr/bin/chromium)
 
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, ROOT, chromiumFlags, startServer } from './common.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -34,7 +33,6 @@ const DIST = path.resolve(ROOT, opt('dist', 'dist-test'));
 const CLI = opt('cli', path.join(process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cache/webfold-target'), 'debug/webfold'));
 const ONLY = opt('only', null);
 const SCREENSHOT = opt('screenshot', null);
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // 80 residues (GFP's first 80, one lowercase stretch and one U -> C to exercise the rules).
 const ID = 'test80';
@@ -56,18 +54,6 @@ function check(cond, what) {
   return cond;
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('python3', [path.join(ROOT, 'scripts/serve.py'), DIST, '0', '-q'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let buf = '';
-    proc.stdout.on('data', (d) => {
-      buf += d;
-      const m = buf.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (m) resolve({ proc, url: m[0] });
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited (${code})`)));
-  });
-}
 
 function nativePdb(tmp) {
   const fasta = path.join(tmp, 'in.fasta');
@@ -157,10 +143,7 @@ function compareNative(web, native, label, coordTol) {
 async function runMode(mode, server, native, tmp) {
   const gpu = mode === 'webgpu';
   const profile = fs.mkdtempSync(path.join(tmp, `profile-${mode}-`));
-  const flags = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--disable-quic', '--enable-unsafe-swiftshader'];
-  if (gpu) flags.push('--enable-unsafe-webgpu');
-  else flags.push('--disable-gpu');
+  const flags = chromiumFlags(gpu);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM, headless: true, args: flags, acceptsDownloads: true,
     viewport: { width: 1280, height: 900 },
@@ -286,8 +269,7 @@ self.addEventListener('message', (ev) => {
 async function runDeviceLoss(server, native, tmp) {
   const label = 'WebGPU lost';
   const profile = fs.mkdtempSync(path.join(tmp, 'profile-lost-'));
-  const flags = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--disable-quic', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu'];
+  const flags = chromiumFlags(true);
   // No service worker: it would serve worker.js from its cache, past the route below.
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM, headless: true, args: flags, acceptsDownloads: true, serviceWorkers: 'block',
@@ -331,7 +313,7 @@ async function main() {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'webfold-browser-'));
   const native = nativePdb(tmp);
-  const server = await startServer();
+  const server = await startServer(DIST);
   log(`serving ${DIST} at ${server.url}; native reference from ${CLI}`);
   try {
     for (const mode of ['cpu', 'webgpu']) {
