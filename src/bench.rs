@@ -1,8 +1,9 @@
 //! `webfold bench`: model time, peak memory and FLOPs per sequence length (native only).
 //!
-//! Timing: one warm-up forward, then `repeats` timed forwards; each timed run is what
-//! [`Predictor::predict`] does before post-processing: tokens -> network -> N/CA/C and pLDDT read
-//! back to host memory (so lazy/asynchronous backends are synchronised). The median and the
+//! Timing: one warm-up forward, then `repeats` timed forwards; each timed run is
+//! [`Predictor::network`], what [`Predictor::predict`] does before post-processing: tokens ->
+//! network -> N/CA/C and pLDDT read back to host memory (so lazy/asynchronous backends are
+//! synchronised). The median and the
 //! minimum are reported; the relaxation and O/CB placement (D8, [`structure_from_network`]) are
 //! timed once separately.
 //!
@@ -12,9 +13,10 @@
 //! does not go through that allocator: for those, [`device_memory_note`] reports what burn's
 //! memory pool says after the forward (burn exposes current pool usage, not a peak).
 //!
-//! FLOPs ([`flops`], in `model/flops.rs` so that the browser build reports them too): an analytic count of the matrix products of one forward pass from the
-//! [`Config`](crate::model::Config): 2 FLOPs per multiply-add, for every Linear layer and every batched matmul,
-//! including the pair-track contractions (triangle updates, attention, IPA). Biases, LayerNorm,
+//! FLOPs ([`flops`], in `model/flops.rs` so that the browser build reports them too): an
+//! analytic count of the matrix products of one forward pass from the
+//! [`Config`](crate::model::Config): 2 FLOPs per multiply-add, for every Linear layer and every
+//! batched matmul, including the pair-track contractions (triangle updates, attention, IPA). Biases, LayerNorm,
 //! softmax, sigmoid/ReLU, residual additions and frame algebra on 3x3 matrices are not counted:
 //! they are O(L^2 c_z) per layer against O(L^2 c_z c) for the products, a few per cent at these
 //! sizes. See [`Flops`] for the formula of each component.
@@ -102,13 +104,6 @@ pub fn bench_sequence(len: usize) -> String {
         .collect()
 }
 
-/// The forward that is timed: network, then N/CA/C and pLDDT read back to the host.
-fn forward(predictor: &Predictor, tokens: &[u8]) -> (Vec<f32>, Vec<f32>) {
-    let out = predictor.model.forward_tokens(tokens, &predictor.device);
-    let to_vec = |d: burn::tensor::TensorData| d.convert::<f32>().try_to_vec::<f32>().expect("float tensor");
-    (to_vec(out.atoms.into_data()), to_vec(out.plddt.into_data()))
-}
-
 /// What burn's memory pool reports for `device` (GPU backends), or `None` when the backend
 /// reports nothing (flex).
 pub fn device_memory_note(device: &burn::tensor::Device) -> Option<String> {
@@ -137,7 +132,7 @@ pub fn run(
         if let Some(h) = host {
             h.reset_peak();
         }
-        let (atoms, plddt) = forward(predictor, &tokens);
+        let (atoms, plddt) = predictor.network(&tokens);
         let peak_host_bytes = host.map(|h| h.peak_above_reset());
         let device_memory = device_memory_note(&predictor.device);
         let t = Instant::now();
@@ -146,7 +141,7 @@ pub fn run(
         let mut times: Vec<Duration> = (0..options.repeats.max(1))
             .map(|_| {
                 let t = Instant::now();
-                let out = forward(predictor, &tokens);
+                let out = predictor.network(&tokens);
                 let d = t.elapsed();
                 drop(out);
                 d

@@ -24,22 +24,20 @@ impl Predictor {
 
     /// Predicts one record, reading results back synchronously (native backends).
     pub fn predict(&self, record: &Record) -> Structure {
-        let out = self.model.forward_tokens(&record.tokens, &self.device);
-        let atoms = to_vec(out.atoms.into_data());
-        let plddt = to_vec(out.plddt.into_data());
+        let (atoms, plddt) = self.network(&record.tokens);
         structure_from_network(&record.sequence, &atoms, &plddt)
     }
 
-    /// Predicts one record, reading results back asynchronously (required on WebGPU).
-    pub async fn predict_async(&self, record: &Record) -> Result<Structure, String> {
-        let (atoms, plddt) = self.network_async(record).await?;
-        Ok(structure_from_network(&record.sequence, &atoms, &plddt))
+    /// The network alone on `tokens`, results read back synchronously (native backends): N/CA/C
+    /// (`[L, 3, 3]` flattened) and pLDDT, before post-processing ([`structure_from_network`]).
+    pub fn network(&self, tokens: &[u8]) -> (Vec<f32>, Vec<f32>) {
+        let out = self.model.forward_tokens(tokens, &self.device);
+        (to_vec(out.atoms.into_data()), to_vec(out.plddt.into_data()))
     }
 
-    /// The network alone, results read back asynchronously: N/CA/C (`[L, 3, 3]` flattened) and
-    /// pLDDT, before post-processing ([`structure_from_network`]).
-    pub async fn network_async(&self, record: &Record) -> Result<(Vec<f32>, Vec<f32>), String> {
-        let out = self.model.forward_tokens(&record.tokens, &self.device);
+    /// [`network`](Self::network), reading results back asynchronously (required on WebGPU).
+    pub async fn network_async(&self, tokens: &[u8]) -> Result<(Vec<f32>, Vec<f32>), String> {
+        let out = self.model.forward_tokens(tokens, &self.device);
         let atoms = read_async(out.atoms).await?;
         let plddt = read_async(out.plddt).await?;
         Ok((atoms, plddt))

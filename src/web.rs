@@ -163,7 +163,7 @@ pub async fn predict(text: String) -> Result<JsValue, JsValue> {
         .ok_or_else(|| js_error("the model is not loaded yet (call init first)"))?;
     let record = &records[0];
     let t0 = js_sys::Date::now();
-    let (atoms, plddt) = predictor.network_async(record).await.map_err(js_error)?;
+    let (atoms, plddt) = predictor.network_async(&record.tokens).await.map_err(js_error)?;
     let t1 = js_sys::Date::now();
     let structure = structure_from_network(&record.sequence, &atoms, &plddt);
     let pdb = write_pdb(&structure, &record.id);

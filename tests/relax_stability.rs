@@ -10,45 +10,37 @@
 mod common;
 
 use burn::tensor::Device;
-use webfold::geometry::{complete_backbone, relax};
+use webfold::predict::{structure_from_network, Predictor};
 
 const WEIGHTS: &[u8] = include_bytes!("../weights/webfold.safetensors");
 
-fn split(a: &[f32]) -> (Vec<[f32; 3]>, Vec<[f32; 3]>, Vec<[f32; 3]>) {
-    let at = |i: usize, k: usize| [a[i * 9 + k * 3], a[i * 9 + k * 3 + 1], a[i * 9 + k * 3 + 2]];
-    let l = a.len() / 9;
-    ((0..l).map(|i| at(i, 0)).collect(), (0..l).map(|i| at(i, 1)).collect(), (0..l).map(|i| at(i, 2)).collect())
-}
-
-fn relaxed(atoms: &[f32]) -> Vec<[f32; 3]> {
-    let (mut n, mut ca, mut c) = split(atoms);
-    relax(&mut n, &mut ca, &mut c);
-    n.into_iter().chain(ca).chain(c).collect()
+/// The CLI's post-processing of network atoms (`[L, 3, 3]` flattened): relaxed N, CA and C, and
+/// the completed structure.
+fn relaxed(sequence: &str, atoms: &[f32]) -> (Vec<[f32; 3]>, webfold::geometry::Structure) {
+    let s = structure_from_network(sequence, atoms, &vec![50.0; atoms.len() / 9]);
+    (s.n.iter().chain(&s.ca).chain(&s.c).copied().collect(), s)
 }
 
 #[test]
 fn relax_is_insensitive_to_rounding_of_network_outputs() {
-    let device = Device::flex();
-    let (model, _) = webfold::weights::load(WEIGHTS, &device).expect("weights load");
+    let predictor = Predictor::new(WEIGHTS, Device::flex()).expect("weights load");
     let fasta = std::fs::read_to_string(common::casp13_dir().join("casp13.fasta")).expect("casp13.fasta");
     let records = webfold::sequence::parse_default(&fasta).expect("casp13.fasta parses");
     let short: Vec<_> = records.iter().filter(|r| r.len() <= 120).collect();
     assert!(short.len() >= 5, "expected the short CASP13 targets, got {}", short.len());
     let mut worst_all = 0.0f64;
     for record in short {
-        let out = model.forward_tokens(&record.tokens, &device);
-        let atoms: Vec<f32> = out.atoms.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
-        let base = relaxed(&atoms);
+        let (atoms, _) = predictor.network(&record.tokens);
+        let (base, structure) = relaxed(&record.sequence, &atoms);
         // The result is a valid structure, not just a stable one.
-        let (n, ca, c) = (&base[..record.len()], &base[record.len()..2 * record.len()], &base[2 * record.len()..]);
-        let report = webfold::geometry::check(&complete_backbone(&record.sequence, n, ca, c, &vec![50.0; record.len()]));
+        let report = webfold::geometry::check(&structure);
         assert!(report.is_valid(), "{}: {report}", record.id);
         let mut worst = 0.0f64;
         for seed in 1..=3u64 {
             let mut rng = common::XorShift::new(seed);
             let perturbed: Vec<f32> = atoms.iter().map(|&x| x * (1.0 + 1e-6 * (2.0 * rng.uniform() as f32 - 1.0))).collect();
             assert_ne!(perturbed, atoms);
-            for (p, q) in relaxed(&perturbed).iter().zip(&base) {
+            for (p, q) in relaxed(&record.sequence, &perturbed).0.iter().zip(&base) {
                 worst = worst.max(webfold::geometry::distance(*p, *q));
             }
         }
@@ -80,9 +72,9 @@ fn relax_is_insensitive_to_rounding_on_near_native_input() {
                 atoms.extend(p.iter().map(|&v| v + 0.3 * (2.0 * rng.uniform() as f32 - 1.0)));
             }
         }
-        let base = relaxed(&atoms);
+        let base = relaxed(&s.sequence, &atoms).0;
         let perturbed: Vec<f32> = atoms.iter().map(|&x| x * (1.0 + 1e-6 * (2.0 * rng.uniform() as f32 - 1.0))).collect();
-        let worst = relaxed(&perturbed).iter().zip(&base).map(|(p, q)| webfold::geometry::distance(*p, *q)).fold(0.0, f64::max);
+        let worst = relaxed(&s.sequence, &perturbed).0.iter().zip(&base).map(|(p, q)| webfold::geometry::distance(*p, *q)).fold(0.0, f64::max);
         eprintln!("{} ({} residues): largest atom shift {worst:.2e} A", record.id, s.ca.len());
         worst_all = worst_all.max(worst);
         used += 1;

@@ -45,8 +45,9 @@ pub struct RelaxOptions {
     pub iterations: usize,
     /// Fraction of the way back to its target position (see `coil_ca_ca`) every atom moves at
     /// the start of each main sweep: the harmonic restraint. Strong enough that the result is
-    /// a smooth function of the input. Scaled down (by the square of [`compactness`]) for targets denser than a
-    /// compact globule.
+    /// a smooth function of the input. Scaled down (by the square of [`compactness`]) for
+    /// targets denser than a compact globule, and for targets whose CAs are much further apart
+    /// than 3.8 A.
     pub restraint: f64,
     /// The restraint target is the input's CA trace rebuilt as a chain with this CA-CA
     /// spacing that follows it (Angstrom; see [`coil_along_trace`]; 0 = the input itself).
@@ -318,6 +319,18 @@ fn mean_ca_ca(x: &[V3]) -> f64 {
     (0..l - 1).map(|i| super::dist(x[3 * i + 1], x[3 * i + 4])).sum::<f64>() / (l - 1) as f64
 }
 
+/// Centroid of the CA atoms of `x` (N, CA, C interleaved; at least one residue).
+fn ca_centroid(x: &[V3]) -> V3 {
+    let l = x.len() / 3;
+    let mut cen = [0.0; 3];
+    for i in 0..l {
+        for t in 0..3 {
+            cen[t] += x[3 * i + 1][t] / l as f64;
+        }
+    }
+    cen
+}
+
 /// (Rg / 3)^3 / L for the CA trace of `x`: about 1 for a compact globule (Rg = 3 L^(1/3) A),
 /// less for a denser one, more for an open chain.
 fn compactness(x: &[V3]) -> f64 {
@@ -325,12 +338,7 @@ fn compactness(x: &[V3]) -> f64 {
     if l < 2 {
         return 1.0;
     }
-    let mut cen = [0.0; 3];
-    for i in 0..l {
-        for t in 0..3 {
-            cen[t] += x[3 * i + 1][t] / l as f64;
-        }
-    }
+    let cen = ca_centroid(x);
     let mut ss = 0.0;
     for i in 0..l {
         let d = sub(x[3 * i + 1], cen);
@@ -343,27 +351,7 @@ fn compactness(x: &[V3]) -> f64 {
 /// True when the CA radius of gyration of `x` (N, CA, C interleaved) is below `fraction` of
 /// 3 L^(1/3) A. Compared in cubes, so no transcendental function is needed.
 fn is_collapsed(x: &[V3], fraction: f64) -> bool {
-    let l = x.len() / 3;
-    if l < 4 || fraction <= 0.0 {
-        return false;
-    }
-    let mut cen = [0.0; 3];
-    for i in 0..l {
-        for t in 0..3 {
-            cen[t] += x[3 * i + 1][t];
-        }
-    }
-    let inv = 1.0 / l as f64;
-    cen = [cen[0] * inv, cen[1] * inv, cen[2] * inv];
-    let mut ss = 0.0;
-    for i in 0..l {
-        let p = x[3 * i + 1];
-        let d = [p[0] - cen[0], p[1] - cen[1], p[2] - cen[2]];
-        ss += d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-    }
-    let rg = (ss * inv).sqrt();
-    let limit = 3.0 * fraction;
-    rg * rg * rg < limit * limit * limit * l as f64
+    x.len() / 3 >= 4 && fraction > 0.0 && compactness(x) < fraction * fraction * fraction
 }
 
 /// cos and sin of 100 degrees: the turn per residue of an alpha helix (3.6 residues a turn).
@@ -381,12 +369,12 @@ const HELIX_CHORD: f64 = 1.532088886237956;
 /// it (arc length), and when that spacing `a` is shorter than `ca_ca` they wind around it as a
 /// right-handed helix (100 degrees a residue, radius sqrt(ca_ca^2 - a^2) / (2 sin 50 deg), so
 /// consecutive CAs on a straight axis are exactly `ca_ca` apart; at a = 1.5 A this is the alpha
-/// helix). A trace that is long enough (a >= `ca_ca`) is left as it is (see `weight`). The frame around the axis
-/// is carried along by projection, starting from residue 0's own N direction, so the result is
-/// a continuous function of the input (no thresholds, no axis choices). N and C move rigidly
-/// with their CA (their orientation is the network's). A trace much longer than its chain
-/// (mean spacing over 1.25 `ca_ca`) is scaled down to that spacing instead. `ca_ca` = 0 or fewer than three residues:
-/// unchanged.
+/// helix). A trace that is long enough (a >= `ca_ca`) is left as it is (see `weight`). The
+/// frame around the axis is carried along by projection, starting from residue 0's own N
+/// direction, so the result is a continuous function of the input (no thresholds, no axis
+/// choices). N and C move rigidly with their CA (their orientation is the network's). A trace
+/// much longer than its chain (mean spacing over 1.25 `ca_ca`) is scaled down to that spacing
+/// instead. `ca_ca` = 0 or fewer than three residues: unchanged.
 fn coil_along_trace(x: &mut [V3], ca_ca: f64) {
     let l = x.len() / 3;
     if l < 3 || !(ca_ca > 0.0) {
@@ -404,12 +392,7 @@ fn coil_along_trace(x: &mut [V3], ca_ca: f64) {
     let a = total / (l - 1) as f64;
     if a > 1.25 * ca_ca {
         let s = 1.25 * ca_ca / a;
-        let mut cen = [0.0; 3];
-        for p in &ca {
-            for t in 0..3 {
-                cen[t] += p[t] / l as f64;
-            }
-        }
+        let cen = ca_centroid(x);
         // Every atom, not whole residues: an exploded input's N and C are as far from their
         // CA as the CAs are from each other.
         for p in x.iter_mut() {
@@ -460,13 +443,7 @@ fn coil_along_trace(x: &mut [V3], ca_ca: f64) {
 /// CA centroid; N and C keep their offsets from their CA.
 fn random_coil_start(x: &mut [V3]) {
     let l = x.len() / 3;
-    let mut cen = [0.0; 3];
-    for i in 0..l {
-        for t in 0..3 {
-            cen[t] += x[3 * i + 1][t] / l as f64;
-        }
-    }
-    let mut pos = cen;
+    let mut pos = ca_centroid(x);
     let mut dir = [1.0, 0.0, 0.0];
     for i in 0..l {
         if i > 0 {
@@ -516,8 +493,8 @@ pub fn relax_with(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]], o
     let replaced_atoms = sanitize(&mut x);
     let x0 = x.clone();
     let collapsed = opts.iterations > 0 && is_collapsed(&x, opts.collapsed_rg_fraction);
-    // The restraint target: the input's trace rebuilt as a coil (see `coil_ca_ca`); the sweeps start
-    // there. A collapsed input has no shape worth keeping: a random coil, unrestrained.
+    // The restraint target: the input's trace rebuilt as a coil (see `coil_ca_ca`); the sweeps
+    // start there. A collapsed input has no shape worth keeping: a random coil, unrestrained.
     let target = if collapsed {
         random_coil_start(&mut x);
         None
@@ -573,11 +550,10 @@ pub fn relax_with(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]], o
     let mut x_built = x.clone();
     let half_skin2 = (SKIN / 2.0) * (SKIN / 2.0);
     for it in 0..opts.iterations {
-        let k = restraint;
-        if let (Some(target), true) = (&target, k > 0.0) {
+        if let (Some(target), true) = (&target, restraint > 0.0) {
             for (p, q) in x.iter_mut().zip(target) {
                 for t in 0..3 {
-                    p[t] += k * (q[t] - p[t]);
+                    p[t] += restraint * (q[t] - p[t]);
                 }
             }
         }
