@@ -1,7 +1,8 @@
 //! webfold: protein backbone structure prediction from sequence, run with burn.
 //!
 //! Data flow (see docs/DESIGN.md): [`sequence`] (text -> tokens) -> [`model`] (trunk -> frames)
-//! -> [`geometry`] (frames -> atoms, relax, checks) -> [`pdb`] (file).
+//! -> [`geometry`] (frames -> atoms, relax, checks) -> [`pdb`] (file); [`templates`] builds on
+//! known structures instead of the network where the library has a relative.
 
 pub mod model;
 pub mod rigid;
@@ -11,6 +12,7 @@ pub mod predict;
 pub mod geometry;
 pub mod pdb;
 pub mod sequence;
+pub mod templates;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
 #[cfg(not(target_arch = "wasm32"))]

@@ -4,19 +4,29 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use webfold::predict::Predictor;
+use webfold::predict::{Predictor, TemplateSource};
 use webfold::sequence::{parse_bytes, ParseOptions};
+use webfold::templates::{SearchOptions, TemplateUse, Templates};
 
 /// The committed weights, built into the binary so `webfold predict` needs no other file.
 const DEFAULT_WEIGHTS: &[u8] = include_bytes!("../weights/webfold.safetensors");
+/// The committed template library (docs/TEMPLATES.md), built in likewise.
+const DEFAULT_LIBRARY: &[u8] = include_bytes!("../templates/library.wftl");
 
 const USAGE: &str = "\
 webfold: protein backbone structure prediction from sequence
 
 USAGE:
-  webfold predict INPUT.fasta|- --out DIR [--device cpu|wgpu] [--weights FILE]
+  webfold predict INPUT.fasta|- --out DIR [--templates on|off] [--template-evalue X]
+          [--exclude-templates ID,...] [--max-template-identity F] [--template-library FILE]
+          [--device cpu|wgpu] [--weights FILE]
       Writes DIR/<id>.pdb for every FASTA record (id = the header's first word);
-      '-' reads standard input. B-factor column = pLDDT (0-100). --device wgpu runs the
+      '-' reads standard input. B-factor column = pLDDT (0-100). Each record is first
+      searched against the template library (known structures deposited before mid-2018);
+      with a template (E-value <= X, default 1e-3) the model is built on it, otherwise the
+      network predicts it. --exclude-templates takes PDB ids (all chains) or ids + chain
+      (1ABCA); --max-template-identity drops templates above that identity (0-1). The
+      templates used are printed and named in REMARK 3 lines. --device wgpu runs the
       network on the GPU (builds with --features wgpu); default: CPU.
   webfold eval --pred DIR --native DIR --ids FILE [--ids FILE ...]
       Scores DIR/<id>.pdb against native structures with TMscore, GDT-TS and CA-lDDT;
@@ -25,6 +35,11 @@ USAGE:
       Times the network (median of N forwards after a warm-up) on each native backend
       compiled in (wgpu: build with --features wgpu), with peak host memory and analytic
       FLOPs; prints markdown tables.
+  webfold templates-benchmark --out DIR [--n 300] [--seed 0] [--template-evalue X]
+          [--template-library FILE]
+      Leave-own-entry-out benchmark: N library chains (seeded sample) predicted with
+      their own PDB entry excluded, scored with TMscore and CA-lDDT against their own
+      structure; writes DIR/chains.tsv and DIR/residues.tsv, prints markdown tables.
   webfold check DIR|FILE.pdb...
       Geometry report of PDB files (bond deviations, CA pairs closer than 3 A) as markdown.
   webfold data [ARGS...]
@@ -40,6 +55,7 @@ fn main() -> ExitCode {
         Some("data") => data(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("check") => check(&args[1..]),
+        Some("templates-benchmark") => templates_benchmark(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -81,7 +97,7 @@ fn one<'a>(named: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 fn predict(args: &[String]) -> Result<(), String> {
-    let (pos, named) = split_args(args, &["out", "weights", "device"])?;
+    let (pos, named) = split_args(args, &["out", "weights", "device", "templates", "template-evalue", "exclude-templates", "max-template-identity", "template-library"])?;
     let [input] = pos.as_slice() else {
         return Err(format!("predict takes one input (a FASTA file or '-'), got {}\n\n{USAGE}", pos.len()));
     };
@@ -96,6 +112,16 @@ fn predict(args: &[String]) -> Result<(), String> {
     let source = if input == "-" { "standard input" } else { input.as_str() };
     // Every record is validated (lengths included) before any model work starts.
     let records = parse_bytes(&bytes, &ParseOptions::default()).map_err(|e| format!("{source}: {e}"))?;
+    let search = template_options(&named)?;
+    let templates = match one(&named, "templates").unwrap_or("on") {
+        "on" => Some(read_templates(&named)?),
+        "off" => None,
+        other => return Err(format!("--templates: '{other}' is not one of on, off")),
+    };
+    let source = match &templates {
+        Some(t) => TemplateSource::Library(t, &search),
+        None => TemplateSource::Off("templates switched off"),
+    };
     let weights = read_weights(&named)?;
     let device = match one(&named, "device").unwrap_or("cpu") {
         "cpu" => burn::tensor::Device::flex(),
@@ -116,13 +142,69 @@ fn predict(args: &[String]) -> Result<(), String> {
         if !seen.insert(stem.clone()) {
             return Err(format!("two records map to the same file name '{stem}.pdb'"));
         }
-        let structure = predictor.predict(record);
+        let prediction = predictor.predict_with(record, &source);
         let path = out.join(format!("{stem}.pdb"));
-        let text = webfold::pdb::write_pdb(&structure, &record.id);
+        let text = prediction.pdb(&record.id);
         std::fs::write(&path, text).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
-        eprintln!("{}: {} residues, mean pLDDT {:.1} -> {}", record.id, record.len(), structure.mean_plddt(), path.display());
+        eprintln!("{}: {} residues, mean pLDDT {:.1} -> {}", record.id, record.len(), prediction.structure.mean_plddt(), path.display());
+        eprint!("{}", template_summary(&prediction.templates, templates.is_some(), search.max_evalue));
     }
     Ok(())
+}
+
+/// The template search options from `--template-evalue`, `--exclude-templates` and
+/// `--max-template-identity`.
+fn template_options(named: &[(String, String)]) -> Result<SearchOptions, String> {
+    let mut o = SearchOptions::default();
+    if let Some(e) = one(named, "template-evalue") {
+        o.max_evalue = e.parse::<f64>().ok().filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| format!("--template-evalue: '{e}' is not a positive number"))?;
+    }
+    if let Some(list) = one(named, "exclude-templates") {
+        for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if id.len() < 4 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(format!("--exclude-templates: '{id}' is not a PDB id (4 characters, e.g. 1CRN) or a PDB id + chain (1CRNA)"));
+            }
+            o.exclude.push(id.to_ascii_uppercase());
+        }
+    }
+    if let Some(f) = one(named, "max-template-identity") {
+        let v = f.parse::<f64>().ok().filter(|x| (0.0..=1.0).contains(x)).ok_or_else(|| format!("--max-template-identity: '{f}' is not a fraction between 0 and 1"))?;
+        o.max_identity = Some(v);
+    }
+    Ok(o)
+}
+
+/// The built-in template library, or `--template-library FILE`.
+fn read_templates(named: &[(String, String)]) -> Result<Templates, String> {
+    let (bytes, what) = match one(named, "template-library") {
+        Some(p) => (std::fs::read(p).map_err(|e| format!("cannot read template library '{p}': {e}"))?, p.to_string()),
+        None => (DEFAULT_LIBRARY.to_vec(), "built-in".to_string()),
+    };
+    Templates::from_bytes(&bytes).map_err(|e| format!("{e} ({what})"))
+}
+
+/// What `webfold predict` prints about the templates of one record.
+fn template_summary(used: &[TemplateUse], searched: bool, max_evalue: f64) -> String {
+    if !searched {
+        return "  templates switched off: the network's own prediction (low confidence)\n".to_string();
+    }
+    if used.is_empty() {
+        return format!("  no template found (E-value <= {max_evalue:.0e}): the network's own prediction (low confidence)\n");
+    }
+    let mut s = String::from("  template  identity  coverage  E-value   bits    query      template\n");
+    for t in used {
+        s.push_str(&format!(
+            "  {:<8}  {:>7.1}%  {:>7.0}%  {:<8.1e}  {:>6.1}  {:<9}  {}\n",
+            format!("{} {}", t.pdb_id, t.chain),
+            t.identity,
+            100.0 * t.coverage,
+            t.evalue,
+            t.bits,
+            format!("{}-{}", t.query_from, t.query_to),
+            format!("{}-{}", t.template_from, t.template_to)
+        ));
+    }
+    s
 }
 
 fn read_weights(named: &[(String, String)]) -> Result<Vec<u8>, String> {
@@ -274,6 +356,47 @@ fn bench(args: &[String]) -> Result<(), String> {
         }));
     }
     print!("{}", webfold::bench::markdown(&rows));
+    Ok(())
+}
+
+// ---- `webfold templates-benchmark` ------------------------------------------------------------
+
+fn templates_benchmark(args: &[String]) -> Result<(), String> {
+    let (pos, named) = split_args(args, &["out", "n", "seed", "template-evalue", "template-library"])?;
+    if !pos.is_empty() {
+        return Err(format!("templates-benchmark takes no positional arguments, got '{}'", pos[0]));
+    }
+    let out = PathBuf::from(one(&named, "out").ok_or("templates-benchmark needs --out DIR")?);
+    let n = one(&named, "n").unwrap_or("300");
+    let n = n.parse::<usize>().ok().filter(|&x| x > 0).ok_or_else(|| format!("--n: '{n}' is not a positive integer"))?;
+    let seed = one(&named, "seed").unwrap_or("0");
+    let seed = seed.parse::<u64>().map_err(|_| format!("--seed: '{seed}' is not a non-negative integer"))?;
+    let max_evalue = template_options(&named)?.max_evalue;
+    if !webfold::eval::tmscore_available() {
+        return Err("TMscore is needed (apt-get install tm-align, or set WEBFOLD_TMSCORE)".into());
+    }
+    let t = read_templates(&named)?;
+    let chains = webfold::templates::benchmark::sample(&t, n, seed);
+    eprintln!("templates-benchmark: {} chains (seed {seed}), own PDB entry excluded, E <= {max_evalue:e}", chains.len());
+    let mut done = 0;
+    let results = webfold::templates::benchmark::run(&t, &chains, max_evalue, &out, |r| {
+        done += 1;
+        eprintln!("  [{done}/{}] {} L={} templates {} TM {:.3} lDDT {:.1} pLDDT {:.1} ({:.2} s)", chains.len(), r.name, r.length, r.templates, r.tm, r.lddt, r.mean_plddt, r.seconds);
+    })?;
+    let text = std::fs::read_to_string(out.join("residues.tsv")).map_err(|e| e.to_string())?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).ok_or_else(|| format!("residues.tsv lacks column {name}"));
+    let (pc, lc) = (col("plddt")?, col("lddt")?);
+    let residues: Vec<(f64, f64)> = lines
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            Some((f.get(pc)?.parse().ok()?, f.get(lc)?.parse().ok()?))
+        })
+        .collect();
+    let summary = webfold::templates::benchmark::summary(&results, &residues);
+    std::fs::write(out.join("summary.md"), &summary).map_err(|e| e.to_string())?;
+    print!("{summary}");
     Ok(())
 }
 

@@ -84,6 +84,12 @@ fn atom_line(out: &mut String, serial: usize, name: &str, res_name: &str, chain:
 /// still outside are clamped (NaN -> 0). B-factors are clamped to 0 ..= 999.99 (NaN -> 0).
 /// Serial and residue numbers wrap at 100000 / 10000.
 pub fn write_pdb(s: &Structure, title: &str) -> String {
+    write_pdb_with_remarks(s, title, &[])
+}
+
+/// [`write_pdb`] with extra `REMARK   3` lines (how the model was made: the templates used, or
+/// that none was found), each cut to 80 columns.
+pub fn write_pdb_with_remarks(s: &Structure, title: &str, remarks: &[String]) -> String {
     let l = s.ca.len();
     let mut out = String::with_capacity(81 * (5 * l + 8));
     let mut header = |text: String| {
@@ -92,12 +98,15 @@ pub fn write_pdb(s: &Structure, title: &str) -> String {
     };
     let title = clean_text(title, 70);
     header(format!("TITLE     {}", if title.is_empty() { "webfold prediction".to_string() } else { title }));
-    header("REMARK   1 PREDICTED BY WEBFOLD (SINGLE-SEQUENCE BACKBONE MODEL: N CA C O CB)".to_string());
+    header("REMARK   1 PREDICTED BY WEBFOLD (BACKBONE MODEL: N CA C O CB)".to_string());
     header("REMARK   1 B-FACTOR COLUMN = PLDDT (PREDICTED LDDT-CA, 0-100, HIGHER IS BETTER)".to_string());
     header(format!("REMARK   1 MEAN PLDDT {:.2}", if l > 0 { s.mean_plddt() } else { 0.0 }));
     let shift = coordinate_shift(s);
     if shift != [0.0; 3] {
         header(format!("REMARK   1 COORDINATES TRANSLATED BY {:.0} {:.0} {:.0} A TO FIT THE PDB COLUMNS", shift[0], shift[1], shift[2]));
+    }
+    for r in remarks {
+        header(format!("REMARK   3 {}", clean_text(r, 69)));
     }
     header("MODEL        1".to_string());
     let mut serial = 0usize;

@@ -7,7 +7,47 @@ use crate::geometry::atoms::{complete_backbone, Structure};
 use crate::geometry::relax::relax;
 use crate::model::{Config, WebFold};
 use crate::sequence::Record;
+use crate::templates::{self, SearchOptions, TemplateUse, Templates};
 use crate::weights::{self, WeightsError};
+
+/// A structure and how it was made.
+pub struct Prediction {
+    pub structure: Structure,
+    /// Templates the model was built on (empty: the network's own prediction).
+    pub templates: Vec<TemplateUse>,
+    /// `REMARK   3` lines for the PDB file (templates used, or why none).
+    pub remarks: Vec<String>,
+}
+
+impl Prediction {
+    /// The PDB file text (same for the CLI and the page).
+    pub fn pdb(&self, title: &str) -> String {
+        crate::pdb::write_pdb_with_remarks(&self.structure, title, &self.remarks)
+    }
+}
+
+/// Where templates come from for one prediction.
+pub enum TemplateSource<'a> {
+    /// Search this library with these options.
+    Library(&'a Templates, &'a SearchOptions),
+    /// No search; the reason goes into the PDB (e.g. "TEMPLATES SWITCHED OFF").
+    Off(&'a str),
+}
+
+/// The template model when the library has a template for `record`; otherwise `Err` with the
+/// remark lines that say why the network's prediction is used instead.
+pub fn template_model(record: &Record, source: &TemplateSource) -> Result<Prediction, Vec<String>> {
+    match source {
+        TemplateSource::Library(t, options) => match templates::predict(t, &record.sequence, options) {
+            Some(m) => {
+                let remarks = templates::remarks(&m.templates, &t.library.source, options.max_evalue);
+                Ok(Prediction { structure: m.structure, templates: m.templates, remarks })
+            }
+            None => Err(templates::remarks(&[], &t.library.source, options.max_evalue)),
+        },
+        TemplateSource::Off(why) => Err(vec![format!("NO TEMPLATE SEARCH ({})", why.to_uppercase()), "STRUCTURE IS THE NETWORK'S OWN LOW-CONFIDENCE PREDICTION".to_string()]),
+    }
+}
 
 /// A loaded model on a device.
 pub struct Predictor {
@@ -26,6 +66,14 @@ impl Predictor {
     pub fn predict(&self, record: &Record) -> Structure {
         let (atoms, plddt) = self.network(&record.tokens);
         structure_from_network(&record.sequence, &atoms, &plddt)
+    }
+
+    /// Predicts one record: on templates when `source` has one, otherwise with the network.
+    pub fn predict_with(&self, record: &Record, source: &TemplateSource) -> Prediction {
+        match template_model(record, source) {
+            Ok(p) => p,
+            Err(remarks) => Prediction { structure: self.predict(record), templates: Vec::new(), remarks },
+        }
     }
 
     /// The network alone on `tokens`, results read back synchronously (native backends): N/CA/C

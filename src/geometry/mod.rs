@@ -7,6 +7,7 @@
 pub mod atoms;
 pub mod check;
 pub mod relax;
+pub mod superpose;
 
 pub use atoms::{backbone_from_frames, complete_backbone, Structure};
 pub use check::{check, GeometryReport};

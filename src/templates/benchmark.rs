@@ -1,0 +1,144 @@
+//! Leave-own-entry-out benchmark over the library (`webfold templates-benchmark`): library
+//! chains sampled with a fixed seed are predicted with every chain of their own PDB entry
+//! excluded, and scored against their own (decoded) CA trace with TMscore and CA-lDDT.
+//! Writes per-chain and per-residue tables (the latter is what `scripts/fit_confidence.py`
+//! fits the pLDDT function on) and prints the summary tables of the README.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use super::{predict, SearchOptions, Templates};
+use crate::eval::{lddt_ca_per_residue, tmscore_ca};
+use crate::geometry::v32;
+
+/// One benchmarked chain.
+#[derive(Debug, Clone)]
+pub struct ChainResult {
+    pub name: String,
+    pub length: usize,
+    /// Best template (first chosen): E-value, identity (0..1); `None` when none was found.
+    pub best: Option<(String, f64, f64)>,
+    pub templates: usize,
+    /// Fraction of residues copied from a template.
+    pub coverage: f64,
+    pub tm: f64,
+    pub lddt: f64,
+    pub mean_plddt: f64,
+    pub seconds: f64,
+}
+
+/// Chains to benchmark: `n` distinct chains of at least 30 residues, drawn with a seeded
+/// xorshift generator (so the same seed gives the same sample on every machine).
+pub fn sample(t: &Templates, n: usize, seed: u64) -> Vec<usize> {
+    let lib = &t.library;
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    let eligible = (0..lib.len()).filter(|&i| lib.sequence(i).len() >= 30).count();
+    let mut picked = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    while picked.len() < n.min(eligible) {
+        let k = (next() % lib.len() as u64) as usize;
+        if lib.sequence(k).len() >= 30 && seen.insert(k) {
+            picked.push(k);
+        }
+    }
+    picked
+}
+
+/// Runs the benchmark on `chains`, writing `chains.tsv` and `residues.tsv` into `out`.
+pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut progress: impl FnMut(&ChainResult)) -> Result<Vec<ChainResult>, String> {
+    let lib = &t.library;
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
+    let mut chain_tsv = String::from("chain\tlength\ttemplate\tevalue\tidentity\ttemplates\tcoverage\ttm\tlddt\tmean_plddt\tseconds\n");
+    let mut res_tsv = format!("chain\tresidue\ttemplated\tgap\t{}\tplddt\tlddt\n", super::confidence::FEATURES.join("\t"));
+    let mut results = Vec::new();
+    for &k in chains {
+        let name = lib.name(k).to_string();
+        let seq = String::from_utf8_lossy(lib.sequence(k)).into_owned();
+        let native: Vec<[f32; 3]> = lib.ca(k).into_iter().map(v32).collect();
+        let options = SearchOptions { max_evalue, exclude: vec![lib.entry(k).to_string()], max_identity: None };
+        let start = Instant::now();
+        let model = predict(t, &seq, &options);
+        let seconds = start.elapsed().as_secs_f64();
+        let r = match &model {
+            None => ChainResult { name: name.clone(), length: seq.len(), best: None, templates: 0, coverage: 0.0, tm: f64::NAN, lddt: f64::NAN, mean_plddt: f64::NAN, seconds },
+            Some(m) => {
+                let s = &m.structure;
+                let (tm, _) = tmscore_ca(&seq, &s.ca, &seq, &native).map_err(|e| format!("{name}: {e}"))?;
+                let per = lddt_ca_per_residue(&s.ca, &native);
+                let templated: Vec<usize> = (0..seq.len()).filter(|&i| m.features[i].is_some()).collect();
+                for i in 0..seq.len() {
+                    let gap = templated.iter().map(|&j| j.abs_diff(i)).min().unwrap_or(usize::MAX);
+                    let f = m.features[i].map(|f| f.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join("\t")).unwrap_or_else(|| vec!["nan"; 6].join("\t"));
+                    let _ = writeln!(res_tsv, "{name}\t{}\t{}\t{gap}\t{f}\t{:.2}\t{:.2}", i + 1, m.features[i].is_some() as u8, s.plddt[i], per[i]);
+                }
+                let first = &m.templates[0];
+                ChainResult {
+                    name: name.clone(),
+                    length: seq.len(),
+                    best: Some((format!("{}{}", first.pdb_id, first.chain), first.evalue, first.identity / 100.0)),
+                    templates: m.templates.len(),
+                    coverage: templated.len() as f64 / seq.len() as f64,
+                    tm,
+                    lddt: per.iter().sum::<f64>() / per.len().max(1) as f64,
+                    mean_plddt: s.mean_plddt() as f64,
+                    seconds,
+                }
+            }
+        };
+        let (tname, te, ti) = r.best.clone().map_or(("-".to_string(), f64::NAN, f64::NAN), |b| b);
+        let _ = writeln!(chain_tsv, "{}\t{}\t{tname}\t{te:.3e}\t{ti:.3}\t{}\t{:.3}\t{:.4}\t{:.2}\t{:.2}\t{:.3}", r.name, r.length, r.templates, r.coverage, r.tm, r.lddt, r.mean_plddt, r.seconds);
+        progress(&r);
+        results.push(r);
+    }
+    let write = |f: &str, text: &str| std::fs::write(out.join(f), text).map_err(|e| format!("cannot write '{}': {e}", out.join(f).display()));
+    write("chains.tsv", &chain_tsv)?;
+    write("residues.tsv", &res_tsv)?;
+    Ok(results)
+}
+
+/// Markdown tables: TM-score by E-value and identity bin of the best template, and the pLDDT
+/// calibration from `residues.tsv` rows (pLDDT, true lDDT).
+pub fn summary(results: &[ChainResult], residues: &[(f64, f64)]) -> String {
+    let mut s = String::new();
+    let found: Vec<&ChainResult> = results.iter().filter(|r| r.best.is_some()).collect();
+    let mean = |xs: &[f64]| if xs.is_empty() { f64::NAN } else { xs.iter().sum::<f64>() / xs.len() as f64 };
+    let _ = writeln!(s, "{} chains; a template found for {} ({:.0}%); mean TM-score {:.3}, CA-lDDT {:.1}, residues from templates {:.0}% (over chains with a template)\n",
+        results.len(), found.len(), 100.0 * found.len() as f64 / results.len().max(1) as f64,
+        mean(&found.iter().map(|r| r.tm).collect::<Vec<_>>()), mean(&found.iter().map(|r| r.lddt).collect::<Vec<_>>()),
+        100.0 * mean(&found.iter().map(|r| r.coverage).collect::<Vec<_>>()));
+    let table = |s: &mut String, title: &str, bins: &[(f64, f64, &str)], key: &dyn Fn(&ChainResult) -> f64| {
+        let _ = writeln!(s, "| {title} | chains | mean TM | mean CA-lDDT | mean pLDDT | coverage |\n|---|---:|---:|---:|---:|---:|");
+        for &(lo, hi, label) in bins {
+            let rows: Vec<&&ChainResult> = found.iter().filter(|r| key(r) >= lo && key(r) < hi).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let m = |f: &dyn Fn(&ChainResult) -> f64| mean(&rows.iter().map(|r| f(r)).collect::<Vec<_>>());
+            let _ = writeln!(s, "| {label} | {} | {:.3} | {:.1} | {:.1} | {:.0}% |", rows.len(), m(&|r| r.tm), m(&|r| r.lddt), m(&|r| r.mean_plddt), 100.0 * m(&|r| r.coverage));
+        }
+        let _ = writeln!(s);
+    };
+    let log_e = |r: &ChainResult| r.best.as_ref().map_or(f64::NAN, |b| b.1.max(1e-300).log10());
+    table(&mut s, "best E-value", &[(-1e9, -50.0, "< 1e-50"), (-50.0, -20.0, "1e-50 - 1e-20"), (-20.0, -10.0, "1e-20 - 1e-10"), (-10.0, -5.0, "1e-10 - 1e-5"), (-5.0, 1e9, "1e-5 - 1e-3")], &log_e);
+    let ident = |r: &ChainResult| r.best.as_ref().map_or(f64::NAN, |b| b.2);
+    table(&mut s, "best identity", &[(0.0, 0.2, "< 20%"), (0.2, 0.3, "20-30%"), (0.3, 0.4, "30-40%"), (0.4, 0.5, "40-50%"), (0.5, 0.7, "50-70%"), (0.7, 0.9, "70-90%"), (0.9, 1.01, ">= 90%")], &ident);
+    let _ = writeln!(s, "| pLDDT bin | residues | mean pLDDT | mean true CA-lDDT | mean abs(pLDDT - lDDT) |\n|---|---:|---:|---:|---:|");
+    for lo in (0..100).step_by(10) {
+        let rows: Vec<&(f64, f64)> = residues.iter().filter(|(p, _)| *p >= lo as f64 && *p < lo as f64 + 10.0 || (lo == 90 && *p == 100.0)).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let n = rows.len() as f64;
+        let _ = writeln!(s, "| {}-{} | {} | {:.1} | {:.1} | {:.1} |", lo, lo + 10, rows.len(), rows.iter().map(|r| r.0).sum::<f64>() / n, rows.iter().map(|r| r.1).sum::<f64>() / n, rows.iter().map(|r| (r.0 - r.1).abs()).sum::<f64>() / n);
+    }
+    let all = residues.len().max(1) as f64;
+    let _ = writeln!(s, "| all | {} | {:.1} | {:.1} | {:.1} |", residues.len(), residues.iter().map(|r| r.0).sum::<f64>() / all, residues.iter().map(|r| r.1).sum::<f64>() / all, residues.iter().map(|r| (r.0 - r.1).abs()).sum::<f64>() / all);
+    s
+}

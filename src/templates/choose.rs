@@ -1,0 +1,63 @@
+//! Template choice: rank hits by what they give the model, and add further templates for the
+//! parts of the query (domains) the first one does not cover.
+//!
+//! A hit's value is the sum of the expected lDDT of the residues it aligns (confidence.rs): the
+//! number of residues it is expected to place correctly. So a short 100%-identical domain ranks
+//! below a 40%-identical hit that covers the whole chain, and a long weak hit below a shorter
+//! strong one when it is expected to get fewer residues right.
+
+use super::confidence::{features, templated_plddt};
+use super::library::Library;
+use super::search::Hit;
+
+/// At most this many templates go into one model.
+pub const MAX_TEMPLATES: usize = 4;
+/// A further template is used when it covers at least this many query residues that the
+/// templates chosen so far leave uncovered.
+pub const MIN_NEW_RESIDUES: usize = 20;
+
+/// A hit with the expected lDDT (0..100) of each of its aligned pairs.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub hit: Hit,
+    /// Confidence features of each aligned pair (confidence.rs).
+    pub features: Vec<[f64; 6]>,
+    pub plddt: Vec<f64>,
+    /// Sum of `plddt` / 100: expected number of correctly placed residues.
+    pub value: f64,
+}
+
+/// Scores every hit (expected lDDT per aligned pair), best value first.
+pub fn rank(lib: &Library, query: &[u8], hits: &[Hit]) -> Vec<Scored> {
+    let mut scored: Vec<Scored> = hits
+        .iter()
+        .map(|h| {
+            let features = features(h, query, lib.sequence(h.chain));
+            let plddt: Vec<f64> = features.iter().map(templated_plddt).collect();
+            let value = plddt.iter().sum::<f64>() / 100.0;
+            Scored { hit: h.clone(), features, plddt, value }
+        })
+        .collect();
+    scored.sort_by(|a, b| b.value.total_cmp(&a.value).then(b.hit.score.cmp(&a.hit.score)).then(a.hit.chain.cmp(&b.hit.chain)));
+    scored
+}
+
+/// The templates for one model: the best-ranked hit, then (in rank order) every hit that adds
+/// at least [`MIN_NEW_RESIDUES`] uncovered query residues, up to [`MAX_TEMPLATES`].
+pub fn choose(ranked: &[Scored], query_len: usize) -> Vec<Scored> {
+    let mut covered = vec![false; query_len];
+    let mut chosen: Vec<Scored> = Vec::new();
+    for s in ranked {
+        if chosen.len() == MAX_TEMPLATES {
+            break;
+        }
+        let new = s.hit.pairs.iter().filter(|p| !covered[p.0]).count();
+        if chosen.is_empty() || new >= MIN_NEW_RESIDUES {
+            for p in &s.hit.pairs {
+                covered[p.0] = true;
+            }
+            chosen.push(s.clone());
+        }
+    }
+    chosen
+}

@@ -1,0 +1,101 @@
+//! Per-residue confidence (pLDDT) of a template model, from the local alignment.
+//!
+//! A logistic function of a few alignment features, fitted against the true CA-lDDT of
+//! leave-own-entry-out models of library chains (`scripts/fit_confidence.py`, coefficients in
+//! `confidence.json`, calibration in the README). The same expected lDDT ranks templates
+//! (`choose.rs`): a template is worth the number of residues it is expected to get right.
+
+use std::sync::OnceLock;
+
+use block_aligner::scores::{Matrix, BLOSUM62};
+
+use super::search::Hit;
+
+/// Half-width of the window for the local identity and score features (residues).
+pub const WINDOW: usize = 5;
+/// Distances to an alignment gap or end are capped here (residues).
+pub const EDGE_CAP: usize = 10;
+
+/// Names of the features of a templated residue, in the order of [`features`] and of the
+/// fitted weights.
+pub const FEATURES: [&str; 6] = ["identity", "local_identity", "local_score", "log_evalue", "coverage", "edge"];
+
+/// Coefficients of the fitted model.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Coefficients {
+    /// Weights of [`FEATURES`], then the intercept, for templated residues.
+    pub templated: Vec<f64>,
+    /// For residues no template covers: intercept and weight of the (capped, scaled) distance
+    /// in residues to the nearest templated residue.
+    pub modelled: Vec<f64>,
+    /// How the coefficients were obtained.
+    pub fitted_on: String,
+}
+
+/// The committed coefficients (`src/templates/confidence.json`).
+pub fn coefficients() -> &'static Coefficients {
+    static C: OnceLock<Coefficients> = OnceLock::new();
+    C.get_or_init(|| {
+        let c: Coefficients = serde_json::from_str(include_str!("confidence.json")).expect("confidence.json is valid (tested)");
+        assert_eq!(c.templated.len(), FEATURES.len() + 1, "confidence.json: templated needs one weight per feature plus an intercept");
+        assert_eq!(c.modelled.len(), 2, "confidence.json: modelled needs an intercept and one weight");
+        c
+    })
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Features of every aligned pair of `hit` (same order as `hit.pairs`).
+pub fn features(hit: &Hit, query: &[u8], template: &[u8]) -> Vec<[f64; 6]> {
+    let n = hit.pairs.len();
+    let coverage = hit.coverage(query.len());
+    let log_e = (hit.evalue.max(1e-300).log10()).clamp(-100.0, 0.0) / -100.0;
+    // Gaps: a pair starts a new ungapped block when either sequence jumps.
+    let mut block_start = vec![0usize; n];
+    let mut block_end = vec![0usize; n];
+    let mut s = 0;
+    for k in 0..n {
+        if k > 0 && (hit.pairs[k].0 != hit.pairs[k - 1].0 + 1 || hit.pairs[k].1 != hit.pairs[k - 1].1 + 1) {
+            s = k;
+        }
+        block_start[k] = s;
+    }
+    let mut e = n.saturating_sub(1);
+    for k in (0..n).rev() {
+        if k + 1 < n && (hit.pairs[k + 1].0 != hit.pairs[k].0 + 1 || hit.pairs[k + 1].1 != hit.pairs[k].1 + 1) {
+            e = k;
+        }
+        block_end[k] = e;
+    }
+    (0..n)
+        .map(|k| {
+            let lo = k.saturating_sub(WINDOW);
+            let hi = (k + WINDOW + 1).min(n);
+            let (mut same, mut score) = (0usize, 0i32);
+            for &(a, b) in &hit.pairs[lo..hi] {
+                same += (query[a] == template[b]) as usize;
+                score += BLOSUM62.get(query[a], template[b]) as i32;
+            }
+            let w = (hi - lo) as f64;
+            let edge = (k - block_start[k]).min(block_end[k] - k).min(EDGE_CAP) as f64 / EDGE_CAP as f64;
+            [hit.identity, same as f64 / w, score as f64 / w / 5.0, log_e, coverage, edge]
+        })
+        .collect()
+}
+
+/// Expected CA-lDDT (0..100) of a templated residue with these features.
+pub fn templated_plddt(f: &[f64; 6]) -> f64 {
+    let w = &coefficients().templated;
+    let x: f64 = f.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() + w[FEATURES.len()];
+    100.0 * sigmoid(x)
+}
+
+/// Expected CA-lDDT (0..100) of a residue no template covers, `gap` residues from the nearest
+/// templated one (`None`: no template at all in this model).
+pub fn modelled_plddt(gap: Option<usize>) -> f64 {
+    let w = &coefficients().modelled;
+    let d = gap.map_or(1.0, |g| g.min(EDGE_CAP) as f64 / EDGE_CAP as f64);
+    100.0 * sigmoid(w[0] + w[1] * d)
+}

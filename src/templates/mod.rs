@@ -1,0 +1,159 @@
+//! Template-based modelling (docs/TEMPLATES.md): the query is searched against a library of
+//! known structures, the best templates are chosen, and the model is built on them.
+//!
+//! Pipeline (one named step per module):
+//! [`library`] (read the `.wftl` file) -> [`search`] (Smith-Waterman, E-values) -> [`choose`]
+//! (rank by expected correct residues, add templates for uncovered domains) -> [`model`] (raw
+//! model, open gaps until closable, fill) -> [`backbone`] (N and C from CA) -> relax (D8) ->
+//! [`confidence`] (pLDDT from the local alignment).
+
+pub mod backbone;
+pub mod choose;
+pub mod confidence;
+pub mod library;
+pub mod model;
+pub mod search;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod benchmark;
+
+use crate::geometry::atoms::{complete_backbone, Structure};
+use crate::geometry::relax::{relax_with, RelaxOptions};
+use crate::geometry::{v32, v64};
+
+pub use library::{Library, LibraryError};
+pub use search::{Hit, SearchIndex, SearchOptions};
+
+/// A loaded library with its search index.
+pub struct Templates {
+    pub library: Library,
+    pub index: SearchIndex,
+}
+
+impl Templates {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, LibraryError> {
+        let library = Library::from_bytes(bytes)?;
+        let index = SearchIndex::new(&library);
+        Ok(Templates { library, index })
+    }
+}
+
+/// One template used by a model, as reported to the user (PDB REMARK, page table, CLI).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TemplateUse {
+    /// PDB entry (4 characters) and chain id.
+    pub pdb_id: String,
+    pub chain: String,
+    /// Percent identity over the aligned pairs.
+    pub identity: f64,
+    /// Aligned pairs / query length (0..1).
+    pub coverage: f64,
+    /// Query and template ranges of the alignment, 1-based inclusive (template numbering: its
+    /// residues in the library, from 1).
+    pub query_from: usize,
+    pub query_to: usize,
+    pub template_from: usize,
+    pub template_to: usize,
+    pub evalue: f64,
+    pub bits: f64,
+    /// Query residues that took this template's coordinates in the final model.
+    pub residues_used: usize,
+}
+
+/// A model built on templates.
+pub struct TemplateModel {
+    pub structure: Structure,
+    pub templates: Vec<TemplateUse>,
+    /// Confidence features of each templated residue (`None`: filled), for fitting.
+    pub features: Vec<Option<[f64; 6]>>,
+}
+
+/// Searches the library and builds the model; `None` when no template passes the options.
+pub fn predict(t: &Templates, sequence: &str, options: &SearchOptions) -> Option<TemplateModel> {
+    let query = sequence.as_bytes();
+    let hits = search::search(&t.library, &t.index, query, options);
+    if hits.is_empty() {
+        return None;
+    }
+    let ranked = choose::rank(&t.library, query, &hits);
+    let chosen = choose::choose(&ranked, query.len());
+    Some(build(&t.library, sequence, &chosen))
+}
+
+/// Steps after the choice: raw model, gaps, fill, N/C, relax, confidence.
+pub fn build(lib: &Library, sequence: &str, chosen: &[choose::Scored]) -> TemplateModel {
+    let l = sequence.len();
+    let mut trace = model::raw_model(lib, l, chosen);
+    model::open_gaps(&mut trace);
+    model::fill(&mut trace);
+    let (n, c) = backbone::rebuild_n_c(&trace.ca, &lib.backbone_table);
+    let mut n: Vec<[f32; 3]> = n.into_iter().map(v32).collect();
+    let mut ca: Vec<[f32; 3]> = trace.ca.iter().copied().map(v32).collect();
+    let mut c: Vec<[f32; 3]> = c.into_iter().map(v32).collect();
+    // The restraint target is the model itself (no coil: the trace already has 3.8 A steps).
+    relax_with(&mut n, &mut ca, &mut c, &RelaxOptions { coil_ca_ca: 0.0, ..RelaxOptions::default() });
+    let templated: Vec<usize> = (0..l).filter(|&i| trace.source[i].is_some()).collect();
+    let plddt: Vec<f32> = (0..l)
+        .map(|i| {
+            let p = if trace.source[i].is_some() {
+                trace.plddt[i]
+            } else {
+                let gap = templated.iter().map(|&j| j.abs_diff(i)).min();
+                confidence::modelled_plddt(gap)
+            };
+            p.clamp(0.0, 100.0) as f32
+        })
+        .collect();
+    let structure = complete_backbone(sequence, &n, &ca, &c, &plddt);
+    debug_assert!(structure.ca.iter().all(|p| v64(*p).iter().all(|x| x.is_finite())));
+    let templates = chosen
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let h = &s.hit;
+            let name = lib.name(h.chain);
+            let (qa, qb) = h.query_range();
+            let (ta, tb) = h.template_range();
+            TemplateUse {
+                pdb_id: name[..name.len().min(4)].to_string(),
+                chain: name.get(4..).unwrap_or("").to_string(),
+                identity: 100.0 * h.identity,
+                coverage: h.coverage(l),
+                query_from: qa + 1,
+                query_to: qb + 1,
+                template_from: ta + 1,
+                template_to: tb + 1,
+                evalue: h.evalue,
+                bits: h.bits,
+                residues_used: trace.source.iter().filter(|s| **s == Some(k)).count(),
+            }
+        })
+        .collect();
+    TemplateModel { structure, templates, features: trace.features }
+}
+
+/// PDB REMARK 3 lines (without the "REMARK   3 " prefix) naming the templates, or saying that
+/// none was found.
+pub fn remarks(templates: &[TemplateUse], library_source: &str, max_evalue: f64) -> Vec<String> {
+    if templates.is_empty() {
+        return vec![
+            format!("NO TEMPLATE FOUND (E-VALUE <= {max_evalue:.0E}) IN {}", library_source.to_uppercase()),
+            "STRUCTURE IS THE NETWORK'S OWN LOW-CONFIDENCE PREDICTION".to_string(),
+        ];
+    }
+    let mut out = vec![format!("TEMPLATE-BASED MODEL; LIBRARY: {}", library_source.to_uppercase())];
+    for (k, t) in templates.iter().enumerate() {
+        out.push(format!(
+            "TEMPLATE {} PDB {} CHAIN {} IDENTITY {:.1}% QUERY {}-{} TEMPLATE {}-{}",
+            k + 1,
+            t.pdb_id,
+            t.chain,
+            t.identity,
+            t.query_from,
+            t.query_to,
+            t.template_from,
+            t.template_to
+        ));
+        out.push(format!("TEMPLATE {} EVALUE {:.1E} BITS {:.1} COVERAGE {:.0}% RESIDUES USED {}", k + 1, t.evalue, t.bits, 100.0 * t.coverage, t.residues_used));
+    }
+    out
+}

@@ -1,0 +1,211 @@
+//! Template model, ProMod3-style as named steps on the CA trace:
+//! 1. [`raw_model`]: aligned query residues take their template's CA; further templates are
+//!    superposed on the residues they share with the model (or, sharing none, set beside it as
+//!    a separate domain);
+//! 2. [`open_gaps`]: every gap (insertion, deletion, template junction) must be closable by a
+//!    chain of 3.8 A steps; where it is not, the gap grows by one residue on alternating sides;
+//! 3. [`fill`]: residues in gaps follow an arc between the anchors that bulges away from the
+//!    protein, with 3.8 A steps; termini leave the protein as an ideal helix.
+//! The relaxation (D8) then makes bonds, angles and clashes right.
+
+use super::choose::Scored;
+use super::library::Library;
+use crate::geometry::superpose::superpose;
+use crate::geometry::{add, any_perpendicular, cross, dist, dot, norm, scale, sub, unit, V3};
+
+/// Residues sharing fewer positions with the model than this are placed as a separate domain.
+const MIN_OVERLAP: usize = 8;
+/// Largest CA-CA distance per residue step a filled gap may have to span (below 3.8 A, so that
+/// the filled chain is not stretched tight).
+const MAX_SPAN_PER_STEP: f64 = 3.6;
+/// Consecutive templated residues closer or further apart than this are a break.
+const BOND_RANGE: (f64, f64) = (2.6, 4.3);
+const CA_CA: f64 = 3.8;
+
+/// The CA trace of a model and where each residue came from.
+#[derive(Debug, Clone)]
+pub struct TraceModel {
+    pub ca: Vec<V3>,
+    /// Index into the chosen templates for residues copied from one; `None` for filled ones.
+    pub source: Vec<Option<usize>>,
+    /// Expected lDDT (0..100) of templated residues (from their alignment); 0 for filled ones.
+    pub plddt: Vec<f64>,
+    /// Confidence features of templated residues.
+    pub features: Vec<Option<[f64; 6]>>,
+}
+
+fn centroid(p: &[V3]) -> V3 {
+    let mut c = [0.0; 3];
+    for q in p {
+        c = add(c, *q);
+    }
+    scale(c, 1.0 / p.len().max(1) as f64)
+}
+
+fn radius_of_gyration(p: &[V3]) -> f64 {
+    let c = centroid(p);
+    (p.iter().map(|q| dot(sub(*q, c), sub(*q, c))).sum::<f64>() / p.len().max(1) as f64).sqrt()
+}
+
+/// Step 1: template CAs on the query positions they align to.
+pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored]) -> TraceModel {
+    let mut ca: Vec<Option<V3>> = vec![None; query_len];
+    let mut source = vec![None; query_len];
+    let mut plddt = vec![0.0; query_len];
+    let mut features = vec![None; query_len];
+    for (t, s) in chosen.iter().enumerate() {
+        let tca = lib.ca(s.hit.chain);
+        let shared: Vec<(V3, V3)> = s.hit.pairs.iter().filter_map(|&(q, j)| ca[q].map(|m| (tca[j], m))).collect();
+        let placed: Vec<V3> = ca.iter().flatten().copied().collect();
+        let transform = if t == 0 {
+            crate::geometry::superpose::Transform::IDENTITY
+        } else if shared.len() >= MIN_OVERLAP {
+            let (mobile, fixed): (Vec<V3>, Vec<V3>) = shared.into_iter().unzip();
+            superpose(&mobile, &fixed)
+        } else {
+            // A separate domain: no shared residues tell its orientation. It keeps its own and
+            // is set beside the model, on the side where its chain connects.
+            let new: Vec<V3> = s.hit.pairs.iter().filter(|p| ca[p.0].is_none()).map(|p| tca[p.1]).collect();
+            let (cm, cn) = (centroid(&placed), centroid(&new));
+            let first_new = s.hit.pairs.iter().find(|p| ca[p.0].is_none()).map_or(0, |p| p.0);
+            let neighbour = (0..query_len).filter(|&i| ca[i].is_some()).min_by_key(|&i| i.abs_diff(first_new));
+            let dir = neighbour.and_then(|i| unit(sub(ca[i].unwrap_or(cm), cm))).unwrap_or([1.0, 0.0, 0.0]);
+            let gap = radius_of_gyration(&placed) + radius_of_gyration(&new) + 4.0;
+            crate::geometry::superpose::Transform { rot: crate::geometry::superpose::Transform::IDENTITY.rot, shift: sub(add(cm, scale(dir, gap)), cn) }
+        };
+        for (k, &(q, j)) in s.hit.pairs.iter().enumerate() {
+            if ca[q].is_none() {
+                ca[q] = Some(transform.apply(tca[j]));
+                source[q] = Some(t);
+                plddt[q] = s.plddt[k];
+                features[q] = Some(s.features[k]);
+            }
+        }
+    }
+    let centre = centroid(&ca.iter().flatten().copied().collect::<Vec<_>>());
+    TraceModel { ca: ca.iter().map(|p| p.unwrap_or(centre)).collect(), source, plddt, features }
+}
+
+/// Step 2: un-assigns templated residues next to gaps until every gap can be closed: between
+/// known residues `a < b`, |CA_a - CA_b| <= 3.6 A per step; consecutive known residues must be
+/// 2.6-4.3 A apart.
+pub fn open_gaps(m: &mut TraceModel) {
+    let l = m.ca.len();
+    loop {
+        let known: Vec<usize> = (0..l).filter(|&i| m.source[i].is_some()).collect();
+        let mut changed = false;
+        for w in known.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let d = dist(m.ca[a], m.ca[b]);
+            let steps = (b - a) as f64;
+            let ok = if b == a + 1 { d >= BOND_RANGE.0 && d <= BOND_RANGE.1 } else { d <= MAX_SPAN_PER_STEP * steps };
+            if !ok {
+                // Grow the gap on the side with more templated residues behind it, so that
+                // small fragments go first.
+                let left = known.iter().filter(|&&i| i <= a).count();
+                let right = known.iter().filter(|&&i| i >= b).count();
+                let drop = if left <= right { a } else { b };
+                m.source[drop] = None;
+                m.plddt[drop] = 0.0;
+                m.features[drop] = None;
+                changed = true;
+                break;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+/// The unit vector perpendicular to `axis` pointing from `centre` towards `at` (any
+/// perpendicular when they line up).
+fn outward(at: V3, centre: V3, axis: V3) -> V3 {
+    let v = sub(at, centre);
+    unit(sub(v, scale(axis, dot(v, axis)))).unwrap_or_else(|| any_perpendicular(axis))
+}
+
+/// Points 1..n of a path from `p` (point 0) to `q` (point n) whose consecutive points are about
+/// 3.8 A apart: a sine arc bulging along `up`, its height found by bisection.
+fn arc(p: V3, q: V3, n: usize, up: V3) -> Vec<V3> {
+    let pts = |h: f64| -> Vec<V3> {
+        (0..=n)
+            .map(|j| {
+                let t = j as f64 / n as f64;
+                add(add(p, scale(sub(q, p), t)), scale(up, h * (std::f64::consts::PI * t).sin()))
+            })
+            .collect()
+    };
+    let length = |h: f64| pts(h).windows(2).map(|w| dist(w[0], w[1])).sum::<f64>();
+    let want = CA_CA * n as f64;
+    let (mut lo, mut hi) = (0.0, CA_CA * n as f64);
+    if length(0.0) < want {
+        for _ in 0..60 {
+            let mid = 0.5 * (lo + hi);
+            if length(mid) < want {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+    }
+    let mut v = pts(lo);
+    v.pop();
+    v.remove(0);
+    v
+}
+
+/// `n` residues leaving `anchor` along `dir` as an ideal alpha helix (1.5 A rise, 100 degrees a
+/// residue, 2.3 A radius: consecutive CAs 3.8 A apart), first residue next to the anchor.
+fn helix_from(anchor: V3, dir: V3, n: usize) -> Vec<V3> {
+    let u = any_perpendicular(dir);
+    let v = cross(dir, u);
+    let r = 2.3;
+    (1..=n)
+        .map(|j| {
+            let a = (100.0f64 * j as f64).to_radians();
+            add(anchor, add(scale(dir, 1.5 * j as f64), add(scale(u, r * (a.cos() - 1.0)), scale(v, r * a.sin()))))
+        })
+        .collect()
+}
+
+/// Step 3: positions for every residue without a template.
+pub fn fill(m: &mut TraceModel) {
+    let l = m.ca.len();
+    let known: Vec<usize> = (0..l).filter(|&i| m.source[i].is_some()).collect();
+    let Some((&first, &last)) = known.first().zip(known.last()) else {
+        return;
+    };
+    let centre = centroid(&known.iter().map(|&i| m.ca[i]).collect::<Vec<_>>());
+    for w in known.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if b > a + 1 {
+            let axis = unit(sub(m.ca[b], m.ca[a])).unwrap_or([1.0, 0.0, 0.0]);
+            let up = outward(scale(add(m.ca[a], m.ca[b]), 0.5), centre, axis);
+            for (k, p) in arc(m.ca[a], m.ca[b], b - a, up).into_iter().enumerate() {
+                m.ca[a + 1 + k] = p;
+            }
+        }
+    }
+    // Termini: away from the protein, turning gradually from the chain's own direction.
+    let away = |ca: &[V3], anchor: usize, inner: usize| -> V3 {
+        let from_centre = unit(sub(ca[anchor], centre)).unwrap_or([1.0, 0.0, 0.0]);
+        let along = unit(sub(ca[anchor], ca[inner])).unwrap_or(from_centre);
+        unit(add(from_centre, along)).unwrap_or(from_centre)
+    };
+    if first > 0 {
+        let inner = if first + 1 < l && m.source[first + 1].is_some() { first + 1 } else { first };
+        let dir = away(&m.ca, first, inner);
+        for (k, p) in helix_from(m.ca[first], dir, first).into_iter().enumerate() {
+            m.ca[first - 1 - k] = p;
+        }
+    }
+    if last + 1 < l {
+        let inner = if last > 0 && m.source[last - 1].is_some() { last - 1 } else { last };
+        let dir = away(&m.ca, last, inner);
+        for (k, p) in helix_from(m.ca[last], dir, l - 1 - last).into_iter().enumerate() {
+            m.ca[last + 1 + k] = p;
+        }
+    }
+    debug_assert!(m.ca.iter().all(|p| norm(*p).is_finite()));
+}

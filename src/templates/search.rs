@@ -1,0 +1,286 @@
+//! Template search: the query against every library sequence by Smith-Waterman local alignment
+//! (BLOSUM62, gap open 11, extend 1, BLAST's convention: a gap of k residues costs 11 + k), with
+//! E-values and bit scores from Karlin-Altschul statistics (docs/TEMPLATES.md).
+//!
+//! Two passes, both with block-aligner (SIMD; SSE/AVX2, NEON or wasm SIMD):
+//! 1. scan: every chain with small adaptive blocks, score only (fast, can underestimate);
+//! 2. rescore: the best chains again with one block covering the whole matrix, which is exact
+//!    Smith-Waterman, with the traceback that gives the alignment.
+
+use block_aligner::cigar::{Cigar, Operation};
+use block_aligner::scan_block::{Block, PaddedBytes};
+use block_aligner::scores::{AAMatrix, Gaps, Matrix, BLOSUM62};
+
+use super::library::Library;
+
+/// BLAST's gapped Karlin-Altschul parameters for BLOSUM62 with gaps 11/1.
+pub const LAMBDA: f64 = 0.267;
+pub const K: f64 = 0.041;
+/// Relative entropy and the finite-size correction (alpha, beta) BLAST uses for the
+/// effective-length adjustment with these scores.
+pub const H: f64 = 0.14;
+const ALPHA: f64 = 1.9;
+const BETA: f64 = -30.0;
+/// Gap of k residues costs GAP_OPEN + k * GAP_EXTEND (BLAST's 11/1).
+pub const GAP_OPEN: i32 = 11;
+pub const GAP_EXTEND: i32 = 1;
+/// block-aligner counts the first gap residue in `open`.
+const GAPS: Gaps = Gaps { open: -(GAP_OPEN as i8) - (GAP_EXTEND as i8), extend: -(GAP_EXTEND as i8) };
+/// Block sizes of the scan pass (powers of two; block-aligner grows blocks within this range
+/// where the alignment needs it).
+const SCAN_BLOCKS: (usize, usize) = (32, 256);
+/// A score drop that never happens for proteins: local alignment over the whole matrix.
+const NO_X_DROP: i32 = 1 << 24;
+/// Chains rescored exactly: all scan hits with E below this...
+const RESCORE_EVALUE: f64 = 10.0;
+/// ...but at least this many and at most this many, best scan scores first.
+const RESCORE_MIN: usize = 20;
+const RESCORE_MAX: usize = 300;
+
+/// What to search for and what to leave out.
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    /// Hits with a larger E-value are not reported.
+    pub max_evalue: f64,
+    /// PDB entries (4 characters: every chain) or chains (PDB id + chain) never used.
+    pub exclude: Vec<String>,
+    /// Hits whose identity (identical / aligned pairs) exceeds this fraction are dropped.
+    pub max_identity: Option<f64>,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions { max_evalue: 1e-3, exclude: Vec::new(), max_identity: None }
+    }
+}
+
+/// One aligned template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Index of the chain in the library.
+    pub chain: usize,
+    /// Library name (PDB id + chain id).
+    pub name: String,
+    /// Exact Smith-Waterman score (BLOSUM62 units).
+    pub score: i32,
+    pub bits: f64,
+    pub evalue: f64,
+    /// Identical pairs / aligned pairs (0..1).
+    pub identity: f64,
+    /// Aligned (query, template) residue pairs, 0-based, in order (gaps are the jumps).
+    pub pairs: Vec<(usize, usize)>,
+}
+
+impl Hit {
+    /// First and last aligned query residue (0-based, inclusive).
+    pub fn query_range(&self) -> (usize, usize) {
+        (self.pairs.first().map_or(0, |p| p.0), self.pairs.last().map_or(0, |p| p.0))
+    }
+    /// First and last aligned template residue (0-based, inclusive).
+    pub fn template_range(&self) -> (usize, usize) {
+        (self.pairs.first().map_or(0, |p| p.1), self.pairs.last().map_or(0, |p| p.1))
+    }
+    /// Aligned pairs / query length.
+    pub fn coverage(&self, query_len: usize) -> f64 {
+        self.pairs.len() as f64 / query_len.max(1) as f64
+    }
+}
+
+/// Effective search space and E-value of a score, as BLAST computes them: the query and
+/// database lengths are shortened by the expected alignment length of a chance hit.
+#[derive(Debug, Clone, Copy)]
+pub struct Statistics {
+    pub query_len: f64,
+    pub db_residues: f64,
+    pub db_sequences: f64,
+    /// Expected length of a chance HSP (the length correction).
+    pub length_adjustment: f64,
+}
+
+impl Statistics {
+    pub fn new(query_len: usize, db_residues: usize, db_sequences: usize) -> Self {
+        let (m, n, nseq) = (query_len as f64, db_residues as f64, db_sequences as f64);
+        // Fixed point of l = alpha/lambda * (ln K + ln((m - l)(n - N l))) + beta, kept where
+        // both effective lengths stay at least 1/K (BLAST's BLAST_ComputeLengthAdjustment).
+        let mut l = 0.0f64;
+        for _ in 0..20 {
+            let mm = (m - l).max(1.0 / K);
+            let nn = (n - nseq * l).max(1.0 / K);
+            let next = (ALPHA / LAMBDA * (K.ln() + (mm * nn).ln()) + BETA).max(0.0);
+            let limit = (m - 1.0 / K).min((n - 1.0 / K) / nseq.max(1.0)).max(0.0);
+            let next = next.min(limit);
+            if (next - l).abs() < 1e-3 {
+                l = next;
+                break;
+            }
+            l = next;
+        }
+        Statistics { query_len: m, db_residues: n, db_sequences: nseq, length_adjustment: l.floor() }
+    }
+
+    pub fn evalue(&self, score: i32) -> f64 {
+        let m = (self.query_len - self.length_adjustment).max(1.0);
+        let n = (self.db_residues - self.db_sequences * self.length_adjustment).max(1.0);
+        K * m * n * (-LAMBDA * score as f64).exp()
+    }
+
+    pub fn bits(score: i32) -> f64 {
+        (LAMBDA * score as f64 - K.ln()) / std::f64::consts::LN_2
+    }
+}
+
+/// Library sequences in block-aligner's padded form, built once per library.
+pub struct SearchIndex {
+    padded: Vec<PaddedBytes>,
+    max_len: usize,
+}
+
+impl SearchIndex {
+    pub fn new(lib: &Library) -> Self {
+        let padded: Vec<PaddedBytes> = (0..lib.len()).map(|i| PaddedBytes::from_bytes::<AAMatrix>(lib.sequence(i), SCAN_BLOCKS.1)).collect();
+        let max_len = (0..lib.len()).map(|i| lib.sequence(i).len()).max().unwrap_or(0);
+        SearchIndex { padded, max_len }
+    }
+}
+
+/// True when `name` is excluded by one of `exclude` (entries or chains, case-insensitive).
+pub fn is_excluded(name: &str, exclude: &[String]) -> bool {
+    exclude.iter().any(|e| {
+        let e = e.trim();
+        if e.len() == 4 {
+            name.len() >= 4 && name[..4].eq_ignore_ascii_case(e)
+        } else {
+            name.eq_ignore_ascii_case(e)
+        }
+    })
+}
+
+/// The scan pass over `chains`: (chain, approximate score).
+fn scan(query: &PaddedBytes, qlen: usize, index: &SearchIndex, chains: &[usize]) -> Vec<(usize, i32)> {
+    let mut block = Block::<false, true, true>::new(qlen, index.max_len, SCAN_BLOCKS.1);
+    chains
+        .iter()
+        .map(|&i| {
+            block.align(query, &index.padded[i], &BLOSUM62, GAPS, SCAN_BLOCKS.0..=SCAN_BLOCKS.1, NO_X_DROP);
+            (i, block.res().score)
+        })
+        .collect()
+}
+
+/// Exact local alignment of `query` and `target` with the traceback: (score, aligned pairs).
+pub fn align_exact(query: &[u8], target: &[u8]) -> (i32, Vec<(usize, usize)>) {
+    if query.is_empty() || target.is_empty() {
+        return (0, Vec::new());
+    }
+    // One block at least as large as the whole matrix is computed in full: exact.
+    let size = (query.len().max(target.len()) + 1).next_power_of_two().max(block_aligner::L * 2);
+    let q = PaddedBytes::from_bytes::<AAMatrix>(query, size);
+    let t = PaddedBytes::from_bytes::<AAMatrix>(target, size);
+    let mut block = Block::<true, true, true>::new(query.len(), target.len(), size);
+    block.align(&q, &t, &BLOSUM62, GAPS, size..=size, NO_X_DROP);
+    let res = block.res();
+    if res.score <= 0 {
+        return (0, Vec::new());
+    }
+    let mut cigar = Cigar::new(query.len(), target.len());
+    block.trace().cigar(res.query_idx, res.reference_idx, &mut cigar);
+    let ops = cigar.to_vec();
+    let (mut qi, mut ti) = (res.query_idx, res.reference_idx);
+    for op in &ops {
+        match op.op {
+            Operation::M | Operation::Eq | Operation::X => {
+                qi -= op.len;
+                ti -= op.len;
+            }
+            Operation::I => qi -= op.len,
+            Operation::D => ti -= op.len,
+            Operation::Sentinel => {}
+        }
+    }
+    let mut pairs = Vec::with_capacity(res.query_idx - qi);
+    for op in &ops {
+        match op.op {
+            Operation::M | Operation::Eq | Operation::X => {
+                for _ in 0..op.len {
+                    pairs.push((qi, ti));
+                    qi += 1;
+                    ti += 1;
+                }
+            }
+            Operation::I => qi += op.len,
+            Operation::D => ti += op.len,
+            Operation::Sentinel => {}
+        }
+    }
+    (res.score, pairs)
+}
+
+/// Score of an alignment given as pairs (BLOSUM62, gaps 11/1): the check that the traceback and
+/// the score agree.
+pub fn pairs_score(query: &[u8], target: &[u8], pairs: &[(usize, usize)]) -> i32 {
+    let mut s = 0;
+    for (k, &(qi, ti)) in pairs.iter().enumerate() {
+        s += BLOSUM62.get(query[qi], target[ti]) as i32;
+        if k > 0 {
+            let (pq, pt) = pairs[k - 1];
+            for gap in [qi - pq - 1, ti - pt - 1] {
+                if gap > 0 {
+                    s -= GAP_OPEN + GAP_EXTEND * gap as i32;
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Every library chain (not excluded) with an exact E-value at most `options.max_evalue`, best
+/// score first. `query` is upper-case one-letter codes.
+pub fn search(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOptions) -> Vec<Hit> {
+    if query.is_empty() || lib.is_empty() {
+        return Vec::new();
+    }
+    let stats = Statistics::new(query.len(), lib.residues(), lib.len());
+    let chains: Vec<usize> = (0..lib.len()).filter(|&i| !is_excluded(lib.name(i), &options.exclude)).collect();
+    let q = PaddedBytes::from_bytes::<AAMatrix>(query, SCAN_BLOCKS.1);
+    let mut scored = scan_parallel(&q, query.len(), index, &chains);
+    scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let keep = scored.iter().take_while(|(_, s)| stats.evalue(*s) <= RESCORE_EVALUE).count().clamp(RESCORE_MIN, RESCORE_MAX);
+    let mut hits: Vec<Hit> = scored
+        .iter()
+        .take(keep)
+        .filter_map(|&(chain, _)| {
+            let target = lib.sequence(chain);
+            let (score, pairs) = align_exact(query, target);
+            let evalue = stats.evalue(score);
+            if pairs.is_empty() || evalue > options.max_evalue {
+                return None;
+            }
+            let same = pairs.iter().filter(|&&(a, b)| query[a] == target[b]).count();
+            let identity = same as f64 / pairs.len() as f64;
+            if options.max_identity.is_some_and(|m| identity > m) {
+                return None;
+            }
+            Some(Hit { chain, name: lib.name(chain).to_string(), score, bits: Statistics::bits(score), evalue, identity, pairs })
+        })
+        .collect();
+    hits.sort_by(|a, b| b.score.cmp(&a.score).then(a.chain.cmp(&b.chain)));
+    hits
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn scan_parallel(q: &PaddedBytes, qlen: usize, index: &SearchIndex, chains: &[usize]) -> Vec<(usize, i32)> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    if threads <= 1 || chains.len() < 64 {
+        return scan(q, qlen, index, chains);
+    }
+    let per = chains.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = chains.chunks(per).map(|part| s.spawn(move || scan(q, qlen, index, part))).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("scan thread")).collect()
+    })
+}
+
+#[cfg(target_arch = "wasm32")]
+fn scan_parallel(q: &PaddedBytes, qlen: usize, index: &SearchIndex, chains: &[usize]) -> Vec<(usize, i32)> {
+    scan(q, qlen, index, chains)
+}

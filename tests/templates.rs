@@ -1,0 +1,254 @@
+//! Template library, search and modelling (issue 8) on the committed library file.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use common::XorShift;
+use webfold::geometry::superpose::{rmsd, superpose};
+use webfold::geometry::{check, distance};
+use webfold::templates::search::{align_exact, is_excluded, pairs_score, search, Statistics};
+use webfold::templates::{self, backbone, Library, SearchOptions, Templates};
+
+const LIBRARY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/library.wftl");
+
+fn templates() -> &'static Templates {
+    static T: OnceLock<Templates> = OnceLock::new();
+    T.get_or_init(|| Templates::from_bytes(&std::fs::read(LIBRARY).expect("templates/library.wftl")).expect("the committed library reads"))
+}
+
+fn v(p: &serde_json::Value) -> [f64; 3] {
+    let a = p.as_array().unwrap();
+    [a[0].as_f64().unwrap(), a[1].as_f64().unwrap(), a[2].as_f64().unwrap()]
+}
+
+#[test]
+fn library_holds_every_structuredb_chain_with_unique_names() {
+    let lib = &templates().library;
+    assert_eq!(lib.len(), 21_119, "every StructureDB chain");
+    assert!(lib.residues() > 4_500_000, "{} residues", lib.residues());
+    let mut names: Vec<&str> = (0..lib.len()).map(|i| lib.name(i)).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), lib.len(), "chain names are unique");
+    assert!(lib.source.contains("StructureDB"), "source: {}", lib.source);
+}
+
+#[test]
+fn decoded_traces_match_the_structuredb_coordinates() {
+    let lib = &templates().library;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/templates_sample.json")).unwrap();
+    let sample: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let chains = sample.as_array().expect("a list of chains");
+    assert!(chains.len() >= 5);
+    for ch in chains {
+        let name = ch["name"].as_str().unwrap();
+        let k = lib.find(name).unwrap_or_else(|| panic!("{name} is in the library"));
+        assert_eq!(std::str::from_utf8(lib.sequence(k)).unwrap(), ch["sequence"].as_str().unwrap(), "{name}: sequence");
+        let truth: Vec<[f64; 3]> = ch["ca"].as_array().unwrap().iter().map(v).collect();
+        let decoded = lib.ca(k);
+        assert_eq!(decoded.len(), truth.len(), "{name}: length");
+        let t = superpose(&decoded, &truth);
+        let worst = decoded.iter().zip(&truth).map(|(a, b)| webfold::geometry::superpose::rmsd(&t, &[*a], &[*b])).fold(0.0, f64::max);
+        assert!(worst < 0.1, "{name}: decoded CA up to {worst:.3} A from the StructureDB's");
+        // N and C rebuilt from the decoded CA trace are near the real ones (the relaxation
+        // makes them exact afterwards).
+        if truth.len() >= 5 {
+            let (n, c) = backbone::rebuild_n_c(&decoded, &lib.backbone_table);
+            let true_n: Vec<[f64; 3]> = ch["n"].as_array().unwrap().iter().map(v).collect();
+            let true_c: Vec<[f64; 3]> = ch["c"].as_array().unwrap().iter().map(v).collect();
+            let rn = rmsd(&t, &n[1..n.len() - 1], &true_n[1..n.len() - 1]);
+            let rc = rmsd(&t, &c[1..c.len() - 1], &true_c[1..c.len() - 1]);
+            assert!(rn < 0.6 && rc < 0.6, "{name}: rebuilt N RMSD {rn:.2} A, C RMSD {rc:.2} A");
+        }
+    }
+}
+
+#[test]
+fn broken_library_files_give_clear_errors() {
+    let good = std::fs::read(LIBRARY).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty", Vec::new(), "empty"),
+        ("not a library", b"HEADER    PDB file".to_vec(), "WFTL"),
+        ("other version", [&good[..4], &9u32.to_le_bytes()[..], &good[8..]].concat(), "version 9"),
+        ("truncated", good[..good.len() / 2].to_vec(), "corrupt or truncated"),
+        ("header only", good[..8].to_vec(), "corrupt or truncated"),
+    ];
+    for (what, bytes, needle) in cases {
+        let e = Library::from_bytes(&bytes).err().unwrap_or_else(|| panic!("{what}: accepted"));
+        let msg = e.to_string();
+        assert!(msg.starts_with("template library: ") && msg.contains(needle), "{what}: {msg}");
+    }
+    // Flipped bits anywhere in the compressed stream: an error or a valid library, never a panic.
+    let mut rng = XorShift::new(7);
+    for _ in 0..20 {
+        let mut b = good[..good.len().min(200_000)].to_vec();
+        let at = rng.range(8, b.len() - 1);
+        b[at] ^= 1 << rng.below(8);
+        assert!(std::panic::catch_unwind(|| Library::from_bytes(&b).is_err()).is_ok());
+    }
+}
+
+/// Textbook Smith-Waterman with affine gaps (Gotoh), BLOSUM62 11/1: the reference the SIMD
+/// aligner must match.
+fn reference_sw(q: &[u8], t: &[u8]) -> i32 {
+    use block_aligner::scores::{Matrix, BLOSUM62};
+    let (open, ext) = (11, 1);
+    let neg = i32::MIN / 4;
+    let mut h = vec![vec![0i32; t.len() + 1]; q.len() + 1];
+    let mut e = vec![vec![neg; t.len() + 1]; q.len() + 1];
+    let mut f = vec![vec![neg; t.len() + 1]; q.len() + 1];
+    let mut best = 0;
+    for i in 1..=q.len() {
+        for j in 1..=t.len() {
+            e[i][j] = (e[i][j - 1] - ext).max(h[i][j - 1] - open - ext);
+            f[i][j] = (f[i - 1][j] - ext).max(h[i - 1][j] - open - ext);
+            h[i][j] = 0.max(h[i - 1][j - 1] + BLOSUM62.get(q[i - 1], t[j - 1]) as i32).max(e[i][j]).max(f[i][j]);
+            best = best.max(h[i][j]);
+        }
+    }
+    best
+}
+
+#[test]
+fn exact_alignment_equals_textbook_smith_waterman() {
+    let mut rng = XorShift::new(11);
+    for case in 0..60 {
+        let a = rng.protein(rng.range(5, 300));
+        // Related pairs (mutated copies with indels) and unrelated ones.
+        let b: String = if case % 3 == 0 {
+            rng.protein(rng.range(5, 300))
+        } else {
+            let mut s = String::new();
+            for ch in a.chars() {
+                match rng.below(20) {
+                    0 => {}
+                    1 => {
+                        s.push(ch);
+                        s.push_str(&rng.protein(rng.range(1, 6)));
+                    }
+                    2..=5 => s.push_str(&rng.protein(1)),
+                    _ => s.push(ch),
+                }
+            }
+            format!("{}{}", rng.protein(rng.range(0, 40)), s)
+        };
+        let (score, pairs) = align_exact(a.as_bytes(), b.as_bytes());
+        assert_eq!(score, reference_sw(a.as_bytes(), b.as_bytes()), "case {case}: score");
+        if score > 0 {
+            assert_eq!(pairs_score(a.as_bytes(), b.as_bytes(), &pairs), score, "case {case}: traceback re-scores to the score");
+        }
+    }
+}
+
+#[test]
+fn statistics_follow_blast() {
+    // Bit score: (lambda S - ln K) / ln 2 with BLAST's BLOSUM62 11/1 parameters.
+    assert!((Statistics::bits(100) - 43.09).abs() < 0.01, "{}", Statistics::bits(100));
+    let s = Statistics::new(300, 4_561_225, 21_119);
+    assert!(s.length_adjustment > 50.0 && s.length_adjustment < 200.0, "length adjustment {}", s.length_adjustment);
+    let e = s.evalue(100);
+    assert!(e > 1e-6 && e < 1e-2, "E(100) = {e}");
+    assert!(s.evalue(101) < e, "E falls with the score");
+}
+
+#[test]
+fn a_library_chain_finds_itself_and_exclusions_work() {
+    let t = templates();
+    let lib = &t.library;
+    let k = lib.find("1CRNA").or_else(|| (0..lib.len()).find(|&i| lib.sequence(i).len() > 80)).unwrap();
+    let name = lib.name(k).to_string();
+    let seq = lib.sequence(k).to_vec();
+    let hits = search(lib, &t.index, &seq, &SearchOptions::default());
+    assert_eq!(hits[0].name, name, "a chain's best hit is itself");
+    assert_eq!(hits[0].identity, 1.0);
+    assert_eq!(hits[0].pairs.len(), seq.len());
+    let entry = name[..4].to_string();
+    let opts = SearchOptions { exclude: vec![entry.to_lowercase()], ..SearchOptions::default() };
+    let hits = search(lib, &t.index, &seq, &opts);
+    assert!(hits.iter().all(|h| !h.name.starts_with(&entry)), "--exclude-templates {entry} leaves no chain of {entry}");
+    assert!(is_excluded("1ABCB", &["1abc".into()]) && is_excluded("1ABCB", &["1ABCB".into()]) && !is_excluded("1ABCB", &["1ABCA".into()]));
+    let opts = SearchOptions { max_identity: Some(0.5), ..SearchOptions::default() };
+    assert!(search(lib, &t.index, &seq, &opts).iter().all(|h| h.identity <= 0.5));
+}
+
+#[test]
+fn template_models_are_complete_valid_chains_at_every_length() {
+    let t = templates();
+    let lib = &t.library;
+    let mut rng = XorShift::new(5);
+    // Real chains (own entry excluded) and chimeras of several chains with random linkers
+    // and tails, up to 1000 residues: several templates, gaps and termini to fill.
+    for case in 0..8 {
+        let mut seq = String::new();
+        let mut entries = Vec::new();
+        let parts = if case < 3 { 1 } else { rng.range(2, 4) };
+        for _ in 0..parts {
+            let k = rng.below(lib.len());
+            entries.push(lib.entry(k).to_string());
+            seq.push_str(&rng.protein(rng.range(0, 25)));
+            seq.push_str(std::str::from_utf8(lib.sequence(k)).unwrap());
+        }
+        if case == 7 {
+            while seq.len() < 1000 {
+                let k = rng.below(lib.len());
+                seq.push_str(std::str::from_utf8(lib.sequence(k)).unwrap());
+            }
+        }
+        seq.truncate(1000);
+        let exclude = if case < 3 { entries.clone() } else { Vec::new() };
+        let opts = SearchOptions { exclude, ..SearchOptions::default() };
+        let Some(m) = templates::predict(t, &seq, &opts) else { continue };
+        let s = &m.structure;
+        assert_eq!(s.len(), seq.len(), "case {case}: every query residue is in the model");
+        assert_eq!(s.sequence, seq);
+        let report = check(s);
+        assert!(report.is_valid(), "case {case} ({} residues, {} templates): {report:?}", seq.len(), m.templates.len());
+        assert!(s.plddt.iter().all(|p| (0.0..=100.0).contains(p)));
+        assert!(!m.templates.is_empty());
+        for u in &m.templates {
+            assert!(u.query_from >= 1 && u.query_to <= seq.len() && u.query_from <= u.query_to);
+            assert!(u.evalue <= 1e-3);
+        }
+        let pdb = webfold::pdb::write_pdb_with_remarks(s, "x", &templates::remarks(&m.templates, &lib.source, 1e-3));
+        assert!(pdb.lines().any(|l| l.starts_with("REMARK   3 TEMPLATE 1 PDB ")), "provenance in the PDB");
+        assert!(pdb.lines().all(|l| l.len() == 80));
+    }
+}
+
+#[test]
+fn template_model_of_a_chain_keeps_the_template_geometry() {
+    // A chain predicted with itself allowed as template reproduces its own trace closely:
+    // nothing in the build or the relaxation distorts a complete template.
+    let t = templates();
+    let lib = &t.library;
+    let k = (0..lib.len()).find(|&i| lib.sequence(i).len() >= 150 && lib.sequence(i).len() <= 250).unwrap();
+    let seq = std::str::from_utf8(lib.sequence(k)).unwrap().to_string();
+    let m = templates::predict(t, &seq, &SearchOptions::default()).unwrap();
+    let truth = lib.ca(k);
+    let model: Vec<[f64; 3]> = m.structure.ca.iter().map(|p| [p[0] as f64, p[1] as f64, p[2] as f64]).collect();
+    let tr = superpose(&model, &truth);
+    let r = rmsd(&tr, &model, &truth);
+    assert!(r < 0.5, "CA RMSD to the template itself {r:.2} A");
+    for w in m.structure.ca.windows(2) {
+        let d = distance(w[0], w[1]);
+        assert!((3.0..4.3).contains(&d), "CA-CA {d:.2}");
+    }
+}
+
+#[test]
+fn superposition_recovers_a_rotation() {
+    let mut rng = XorShift::new(3);
+    let pts: Vec<[f64; 3]> = (0..30).map(|_| [rng.uniform() * 20.0, rng.uniform() * 20.0, rng.uniform() * 20.0]).collect();
+    let (a, b, c) = (0.3f64, -1.1f64, 2.0f64);
+    let rz = [[a.cos(), -a.sin(), 0.0], [a.sin(), a.cos(), 0.0], [0.0, 0.0, 1.0]];
+    let rx = [[1.0, 0.0, 0.0], [0.0, b.cos(), -b.sin()], [0.0, b.sin(), b.cos()]];
+    let ry = [[c.cos(), 0.0, c.sin()], [0.0, 1.0, 0.0], [-c.sin(), 0.0, c.cos()]];
+    let rot = |m: &[[f64; 3]; 3], p: [f64; 3]| [0, 1, 2].map(|i| m[i][0] * p[0] + m[i][1] * p[1] + m[i][2] * p[2]);
+    let moved: Vec<[f64; 3]> = pts.iter().map(|&p| {
+        let q = rot(&ry, rot(&rx, rot(&rz, p)));
+        [q[0] + 5.0, q[1] - 3.0, q[2] + 1.0]
+    }).collect();
+    let t = superpose(&pts, &moved);
+    assert!(rmsd(&t, &pts, &moved) < 1e-9, "rmsd {}", rmsd(&t, &pts, &moved));
+}
