@@ -213,6 +213,70 @@ pub fn markdown(rows: &[BenchRow]) -> String {
     out
 }
 
+/// One templated-prediction timing row of `webfold bench --templates`.
+#[derive(Debug, Clone)]
+pub struct TemplateBenchRow {
+    /// Library chain used as the query (its own PDB entry excluded), and its length.
+    pub query: String,
+    pub length: usize,
+    /// Median of the search alone and of the whole templated prediction (search, choice,
+    /// model, relax, confidence).
+    pub search: Duration,
+    pub predict: Duration,
+    pub peak_host_bytes: Option<usize>,
+}
+
+/// Times the template path: for each length, the library chain of nearest length that has a
+/// template once its own entry is excluded is the query; `repeats` timed runs, median.
+pub fn template_rows(t: &crate::templates::Templates, lengths: &[usize], repeats: usize, memory: Option<&dyn HostMemory>) -> Vec<TemplateBenchRow> {
+    use crate::templates::{predict, search::search, SearchOptions};
+    let lib = &t.library;
+    let mut rows = Vec::new();
+    for &len in lengths {
+        let mut order: Vec<usize> = (0..lib.len()).collect();
+        order.sort_by_key(|&i| (lib.sequence(i).len().abs_diff(len), i));
+        for &k in order.iter().take(50) {
+            let seq = String::from_utf8_lossy(lib.sequence(k)).into_owned();
+            let options = SearchOptions { exclude: vec![lib.entry(k).to_string()], ..SearchOptions::default() };
+            if predict(t, &seq, &options).is_none() {
+                continue;
+            }
+            let median = |f: &dyn Fn()| {
+                let mut v: Vec<Duration> = (0..repeats.max(1)).map(|_| {
+                    let s = Instant::now();
+                    f();
+                    s.elapsed()
+                }).collect();
+                v.sort();
+                v[v.len() / 2]
+            };
+            let search_time = median(&|| {
+                std::hint::black_box(search(lib, &t.index, seq.as_bytes(), &options));
+            });
+            if let Some(m) = memory {
+                m.reset_peak();
+            }
+            let predict_time = median(&|| {
+                std::hint::black_box(predict(t, &seq, &options));
+            });
+            rows.push(TemplateBenchRow { query: lib.name(k).to_string(), length: seq.len(), search: search_time, predict: predict_time, peak_host_bytes: memory.map(|m| m.peak_above_reset()) });
+            break;
+        }
+    }
+    rows
+}
+
+/// The template rows as markdown.
+pub fn template_markdown(rows: &[TemplateBenchRow], load: Duration, library_bytes: usize) -> String {
+    let mut out = format!("Template library: {:.1} MB file, loaded and indexed in {} ms.\n\n", library_bytes as f64 / 1e6, ms(load));
+    out.push_str("| query (own entry excluded) | L | search ms | templated prediction ms | peak host MiB |\n|---|---:|---:|---:|---:|\n");
+    for r in rows {
+        let mem = r.peak_host_bytes.map_or("n/a".to_string(), |b| format!("{:.1}", b as f64 / (1 << 20) as f64));
+        out.push_str(&format!("| {} | {} | {} | {} | {} |\n", r.query, r.length, ms(r.search), ms(r.predict), mem));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,9 +32,16 @@ USAGE:
       Scores DIR/<id>.pdb against native structures with TMscore, GDT-TS and CA-lDDT;
       prints a markdown table per id list (per target and mean).
   webfold bench [--lengths 50,100,300,1000] [--repeats 5] [--backends flex,wgpu] [--weights FILE]
+          [--templates on|off] [--template-library FILE]
       Times the network (median of N forwards after a warm-up) on each native backend
       compiled in (wgpu: build with --features wgpu), with peak host memory and analytic
-      FLOPs; prints markdown tables.
+      FLOPs; then the template path (library load, search, templated prediction of a
+      library chain of each length with its own entry excluded); prints markdown tables.
+  webfold search INPUT.fasta|- [--template-evalue X] [--exclude-templates ID,...]
+          [--max-template-identity F] [--template-library FILE] [--library-fasta FILE]
+      Searches every record against the template library and prints the hits as TSV
+      (query, template, E-value, bits, identity, query/template ranges, 1-based).
+      --library-fasta also writes the library's sequences as FASTA (for other tools).
   webfold templates-benchmark --out DIR [--n 300] [--seed 0] [--template-evalue X]
           [--template-library FILE]
       Leave-own-entry-out benchmark: N library chains (seeded sample) predicted with
@@ -56,6 +63,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("check") => check(&args[1..]),
         Some("templates-benchmark") => templates_benchmark(&args[1..]),
+        Some("search") => search(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -317,7 +325,7 @@ static ALLOCATOR: counting::Counting = counting::Counting;
 
 fn bench(args: &[String]) -> Result<(), String> {
     use webfold::bench::{BenchOptions, HostMemory};
-    let (pos, named) = split_args(args, &["lengths", "repeats", "weights", "backends"])?;
+    let (pos, named) = split_args(args, &["lengths", "repeats", "weights", "backends", "templates", "template-library"])?;
     if !pos.is_empty() {
         return Err(format!("bench takes no positional arguments, got '{}'", pos[0]));
     }
@@ -356,6 +364,57 @@ fn bench(args: &[String]) -> Result<(), String> {
         }));
     }
     print!("{}", webfold::bench::markdown(&rows));
+    if one(&named, "templates").unwrap_or("on") == "on" {
+        let load_start = std::time::Instant::now();
+        let t = read_templates(&named)?;
+        let load = load_start.elapsed();
+        let bytes = match one(&named, "template-library") {
+            Some(p) => std::fs::metadata(p).map(|m| m.len() as usize).unwrap_or(0),
+            None => DEFAULT_LIBRARY.len(),
+        };
+        let probe = counting::Probe;
+        let rows = webfold::bench::template_rows(&t, &options.lengths, options.repeats, Some(&probe));
+        print!("\n{}", webfold::bench::template_markdown(&rows, load, bytes));
+    }
+    Ok(())
+}
+
+// ---- `webfold search` -------------------------------------------------------------------------
+
+fn search(args: &[String]) -> Result<(), String> {
+    let (pos, named) = split_args(args, &["template-evalue", "exclude-templates", "max-template-identity", "template-library", "library-fasta"])?;
+    let [input] = pos.as_slice() else {
+        return Err(format!("search takes one input (a FASTA file or '-'), got {}\n\n{USAGE}", pos.len()));
+    };
+    let bytes = if input == "-" {
+        let mut b = Vec::new();
+        std::io::stdin().read_to_end(&mut b).map_err(|e| format!("reading standard input: {e}"))?;
+        b
+    } else {
+        std::fs::read(input).map_err(|e| format!("cannot read '{input}': {e}"))?
+    };
+    let records = parse_bytes(&bytes, &ParseOptions::default()).map_err(|e| format!("{input}: {e}"))?;
+    let options = template_options(&named)?;
+    let t = read_templates(&named)?;
+    if let Some(path) = one(&named, "library-fasta") {
+        let mut fasta = String::with_capacity(t.library.residues() + 12 * t.library.len());
+        for i in 0..t.library.len() {
+            fasta.push('>');
+            fasta.push_str(t.library.name(i));
+            fasta.push('\n');
+            fasta.push_str(&String::from_utf8_lossy(t.library.sequence(i)));
+            fasta.push('\n');
+        }
+        std::fs::write(path, fasta).map_err(|e| format!("cannot write '{path}': {e}"))?;
+    }
+    println!("query\ttemplate\tevalue\tbits\tidentity\tqstart\tqend\ttstart\ttend");
+    for r in &records {
+        for h in webfold::templates::search::search(&t.library, &t.index, r.sequence.as_bytes(), &options) {
+            let (qa, qb) = h.query_range();
+            let (ta, tb) = h.template_range();
+            println!("{}\t{}\t{:.3e}\t{:.1}\t{:.3}\t{}\t{}\t{}\t{}", r.id, h.name, h.evalue, h.bits, h.identity, qa + 1, qb + 1, ta + 1, tb + 1);
+        }
+    }
     Ok(())
 }
 

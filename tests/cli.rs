@@ -230,3 +230,86 @@ fn refuses_an_unknown_device() {
     assert!(err.contains("--device: 'tpu' is not one of cpu, wgpu") && !err.contains("panicked"), "{err}");
     assert!(!dir.join("out/a.pdb").exists(), "nothing is written for a refused run");
 }
+
+/// T1016 (CASP13, 202 residues) has a template in the library (a 2013 structure, fair under
+/// CASP's own rules); returns its FASTA record.
+fn t1016() -> String {
+    let text = std::fs::read_to_string(common::casp13_dir().join("casp13.fasta")).expect("CASP13 set (tests/common)");
+    let start = text.find(">T1016").expect("T1016 in casp13.fasta");
+    let rest = &text[start..];
+    let end = rest[1..].find('>').map_or(rest.len(), |e| e + 1);
+    rest[..end].to_string()
+}
+
+#[test]
+fn templated_prediction_names_its_template_and_switches_work() {
+    let dir = scratch("templates");
+    let input = dir.join("t1016.fasta");
+    std::fs::write(&input, t1016()).unwrap();
+    let out = dir.join("on");
+    let o = run(&["predict", input.to_str().unwrap(), "--out", out.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{stderr}");
+    let pdb = std::fs::read_to_string(out.join("T1016.pdb")).unwrap();
+    let remark = pdb.lines().find(|l| l.starts_with("REMARK   3 TEMPLATE 1 PDB ")).unwrap_or_else(|| panic!("no template REMARK:\n{pdb}"));
+    // The same template is printed on the terminal.
+    let id = remark.split_whitespace().nth(5).unwrap();
+    assert!(stderr.contains(id), "template {id} not in the summary: {stderr}");
+    check_pdb(&out.join("T1016.pdb"), &t1016().lines().skip(1).collect::<String>());
+    let plddt: Vec<f64> = pdb.lines().filter(|l| l.starts_with("ATOM") && &l[12..16] == " CA ").map(|l| l[60..66].trim().parse().unwrap()).collect();
+    assert!(plddt.iter().sum::<f64>() / plddt.len() as f64 > 50.0, "a templated model is confident");
+
+    // Excluding that entry, or capping identity below it, removes it from the model.
+    let out2 = dir.join("excluded");
+    let o = run(&["predict", input.to_str().unwrap(), "--out", out2.to_str().unwrap(), "--exclude-templates", id], None);
+    assert!(o.status.success());
+    let pdb2 = std::fs::read_to_string(out2.join("T1016.pdb")).unwrap();
+    assert!(!pdb2.contains(&format!("PDB {id} ")), "{id} still used after --exclude-templates {id}");
+
+    // --templates off: the network's prediction, said so in the file.
+    let out3 = dir.join("off");
+    let o = run(&["predict", input.to_str().unwrap(), "--out", out3.to_str().unwrap(), "--templates", "off"], None);
+    assert!(o.status.success());
+    let pdb3 = std::fs::read_to_string(out3.join("T1016.pdb")).unwrap();
+    assert!(pdb3.contains("REMARK   3 NO TEMPLATE SEARCH (TEMPLATES SWITCHED OFF)"), "{}", &pdb3[..400]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("templates switched off"));
+
+    // A threshold no hit passes: no template, said so.
+    let out4 = dir.join("strict");
+    let o = run(&["predict", input.to_str().unwrap(), "--out", out4.to_str().unwrap(), "--template-evalue", "1e-200"], None);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no template found"));
+    assert!(std::fs::read_to_string(out4.join("T1016.pdb")).unwrap().contains("REMARK   3 NO TEMPLATE FOUND"));
+}
+
+#[test]
+fn bad_template_options_and_libraries_are_refused_clearly() {
+    let dir = scratch("template-options");
+    let input = dir.join("q.fasta");
+    std::fs::write(&input, ">q\nMKTAYIAKQRQISFVKSHFSRQ\n").unwrap();
+    let empty = dir.join("empty.wftl");
+    std::fs::write(&empty, b"").unwrap();
+    let corrupt = dir.join("corrupt.wftl");
+    let mut bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/templates/library.wftl")).unwrap();
+    bytes.truncate(5000);
+    std::fs::write(&corrupt, &bytes).unwrap();
+    let out = dir.join("out");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--templates", "maybe"], "--templates: 'maybe' is not one of on, off"),
+        (vec!["--template-evalue", "-1"], "--template-evalue: '-1' is not a positive number"),
+        (vec!["--max-template-identity", "30"], "--max-template-identity: '30' is not a fraction between 0 and 1"),
+        (vec!["--exclude-templates", "1a"], "--exclude-templates: '1a' is not a PDB id"),
+        (vec!["--template-library", empty.to_str().unwrap()], "template library: the file is empty"),
+        (vec!["--template-library", corrupt.to_str().unwrap()], "template library: the compressed data is corrupt or truncated"),
+        (vec!["--template-library", "/nonexistent/lib.wftl"], "cannot read template library '/nonexistent/lib.wftl'"),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["predict", input.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        args.extend(extra.iter().copied());
+        let o = run(&args, None);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{extra:?}: {stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains(needle) && !stderr.contains("panicked"), "{extra:?}: {stderr}");
+        assert!(!out.exists(), "{extra:?}: nothing is written on a refusal");
+    }
+}
