@@ -114,10 +114,10 @@ fn reference_sw(q: &[u8], t: &[u8]) -> i32 {
 fn exact_alignment_equals_textbook_smith_waterman() {
     let mut rng = XorShift::new(11);
     for case in 0..60 {
-        let a = rng.protein(rng.range(5, 300));
+        let a = { let n = rng.range(5, 300); rng.protein(n) };
         // Related pairs (mutated copies with indels) and unrelated ones.
         let b: String = if case % 3 == 0 {
-            rng.protein(rng.range(5, 300))
+            { let n = rng.range(5, 300); rng.protein(n) }
         } else {
             let mut s = String::new();
             for ch in a.chars() {
@@ -125,13 +125,13 @@ fn exact_alignment_equals_textbook_smith_waterman() {
                     0 => {}
                     1 => {
                         s.push(ch);
-                        s.push_str(&rng.protein(rng.range(1, 6)));
+                        s.push_str(&{ let n = rng.range(1, 6); rng.protein(n) });
                     }
                     2..=5 => s.push_str(&rng.protein(1)),
                     _ => s.push(ch),
                 }
             }
-            format!("{}{}", rng.protein(rng.range(0, 40)), s)
+            format!("{}{}", { let n = rng.range(0, 40); rng.protein(n) }, s)
         };
         let (score, pairs) = align_exact(a.as_bytes(), b.as_bytes());
         assert_eq!(score, reference_sw(a.as_bytes(), b.as_bytes()), "case {case}: score");
@@ -144,7 +144,7 @@ fn exact_alignment_equals_textbook_smith_waterman() {
 #[test]
 fn statistics_follow_blast() {
     // Bit score: (lambda S - ln K) / ln 2 with BLAST's BLOSUM62 11/1 parameters.
-    assert!((Statistics::bits(100) - 43.09).abs() < 0.01, "{}", Statistics::bits(100));
+    assert!((Statistics::bits(100) - 43.128).abs() < 0.001, "{}", Statistics::bits(100));
     let s = Statistics::new(300, 4_561_225, 21_119);
     assert!(s.length_adjustment > 50.0 && s.length_adjustment < 200.0, "length adjustment {}", s.length_adjustment);
     let e = s.evalue(100);
@@ -186,7 +186,7 @@ fn template_models_are_complete_valid_chains_at_every_length() {
         for _ in 0..parts {
             let k = rng.below(lib.len());
             entries.push(lib.entry(k).to_string());
-            seq.push_str(&rng.protein(rng.range(0, 25)));
+            seq.push_str(&{ let n = rng.range(0, 25); rng.protein(n) });
             seq.push_str(std::str::from_utf8(lib.sequence(k)).unwrap());
         }
         if case == 7 {
