@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-100}"
 OUT="${2:-runs/recall}"
-BIN="${CARGO_TARGET_DIR:-$HOME/.cache/webfold-target}/release/webfold"
+BIN="${WEBFOLD_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/webfold-target}/release/webfold}"
 mkdir -p "$OUT"
 # The library as FASTA, written by webfold itself (the file both tools search).
 echo ">probe
