@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # webfold build entry point.
 #   ./build.sh [build]       browser build: wasm32 (release profile, LTO) -> wasm-bindgen -> pkg/,
-#                            wasm-opt, 3Dmol.js and the weights -> dist/ (the served directory)
+#                            wasm-opt, 3Dmol.js, the weights and the template library -> dist/
+#                            (the served directory)
 #   ./build.sh serve [PORT]  build when sources changed, then serve dist/ on http://127.0.0.1:PORT
 #                            (default 8080)
 #   ./build.sh test          every test: cargo tests (parity included), the Python training
@@ -19,6 +20,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/webfold-target}"
 # wasm builds get their own target dir so that they never invalidate the native one.
 WASM_TARGET_DIR="${WEBFOLD_WASM_TARGET_DIR:-$HOME/.cache/webfold-wasm-target}"
 WEIGHTS="${WEBFOLD_WEIGHTS:-weights/webfold.safetensors}"
+LIBRARY=templates/library.wftl
 PYTHON="${PYTHON:-python3}"
 
 wasm_bindgen_version() {
@@ -62,12 +64,13 @@ build_web() {
 
   local tmp="$out.tmp"
   rm -rf "$tmp"
-  mkdir -p "$tmp/pkg" "$tmp/vendor" "$tmp/weights"
+  mkdir -p "$tmp/pkg" "$tmp/vendor" "$tmp/weights" "$tmp/templates"
   cp www/index.html www/main.js www/worker.js www/style.css "$tmp/"
   cp "$stage/webfold.js" "$stage/webfold_bg.wasm" "$tmp/pkg/"
   cp node_modules/3dmol/build/3Dmol-min.js "$tmp/vendor/"
   cp node_modules/3dmol/LICENSE "$tmp/vendor/3Dmol-LICENSE.txt" 2>/dev/null || true
   install -m 0644 "$WEIGHTS" "$tmp/weights/webfold.safetensors"
+  install -m 0644 "$LIBRARY" "$tmp/templates/library.wftl"
   local id
   id="$(cd "$tmp" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
   sed "s/__BUILD_ID__/$id/" www/sw.js > "$tmp/sw.js"
@@ -81,7 +84,7 @@ build_web() {
 web_stale() {
   local out="$1"
   [ -f "$out/BUILD" ] || return 0
-  [ -n "$(find src www Cargo.toml Cargo.lock package-lock.json "$WEIGHTS" -newer "$out/BUILD" -print -quit)" ]
+  [ -n "$(find src www templates Cargo.toml Cargo.lock package-lock.json "$WEIGHTS" -newer "$out/BUILD" -print -quit)" ]
 }
 
 case "${1:-build}" in

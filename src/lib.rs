@@ -10,6 +10,7 @@ pub mod weights;
 pub mod predict;
 
 pub mod geometry;
+pub mod page;
 pub mod pdb;
 pub mod sequence;
 pub mod templates;

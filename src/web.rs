@@ -1,13 +1,20 @@
 //! Browser API (wasm32 only), used by `www/worker.js` inside a Web Worker.
 //!
-//! Two calls, both async:
-//! - [`init`]`(weights, allow_gpu)`: picks the device (WebGPU when allowed and an adapter exists,
-//!   otherwise burn's CPU backend `flex`), loads the weights and says which backend runs and why.
-//! - [`predict`]`(text)`: parses the text with the same rules as the CLI (`src/sequence.rs`),
-//!   predicts the first record and returns its PDB text exactly as `webfold predict` writes it.
+//! The calls:
+//! - [`init`]`(weights, allow_gpu)` (async): picks the device (WebGPU when allowed and an adapter
+//!   exists, otherwise burn's CPU backend `flex`), loads the weights and says which backend runs
+//!   and why.
+//! - [`load_templates`]`(bytes)` / [`templates_unavailable`]`(reason)`: the template library
+//!   (`templates/library.wftl`, fetched by the worker once the model is ready), or why there is
+//!   none.
+//! - [`check`]`(text, options)`: the input and the template options, validated without predicting.
+//! - [`predict`]`(text, options)` (async): parses the text with the same rules as the CLI
+//!   (`src/sequence.rs`) and predicts the first record the way `webfold predict` does: on
+//!   templates when they are on, the library is loaded and it has one ([`template_model`]),
+//!   otherwise with the network. Returns the PDB text exactly as `webfold predict` writes it.
 //!
-//! Parse errors, weight errors and device failures come back as JS `Error`s carrying the Rust
-//! message. Panics are logged to the console with their message (console_error_panic_hook) and
+//! Parse errors, option errors, weight and library errors and device failures come back as JS
+//! `Error`s carrying the Rust message. Panics are logged to the console with their message (console_error_panic_hook) and
 //! leave the instance unusable: the worker reports them and the page starts a fresh worker.
 
 use std::cell::RefCell;
@@ -17,10 +24,11 @@ use burn::tensor::Device;
 use js_sys::{Array, Float32Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::pdb::write_pdb;
 use crate::model::flops::flops;
-use crate::predict::{structure_from_network, Predictor};
+use crate::page::{network_note, template_settings, template_source, LibraryState, TemplateInput, TemplateSettings};
+use crate::predict::{structure_from_network, template_model, Prediction, Predictor};
 use crate::sequence::{parse, ParseOptions, MAX_LEN};
+use crate::templates::Templates;
 
 struct State {
     predictor: Rc<Predictor>,
@@ -31,6 +39,8 @@ thread_local! {
     static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
     /// The WebGPU device, initialised once per instance (burn registers the runtime globally).
     static GPU: RefCell<Option<Device>> = const { RefCell::new(None) };
+    /// The template library (independent of the device: it survives a backend change).
+    static LIBRARY: RefCell<Rc<LibraryState<Rc<Templates>>>> = RefCell::new(Rc::new(LibraryState::Missing));
 }
 
 #[wasm_bindgen(start)]
@@ -120,11 +130,63 @@ pub async fn init(weights: Vec<u8>, allow_gpu: bool, gpu_failure: Option<String>
     Ok(out.into())
 }
 
-/// Checks `text` without predicting: `{id, length, warnings, records}` or a JS error with the
-/// parser's message (the same message the CLI prints).
+fn wasm_memory_bytes() -> f64 {
+    core::arch::wasm32::memory_size(0) as f64 * 65536.0
+}
+
+/// Reads the template library (`templates/library.wftl`) and keeps it for [`predict`]. Returns
+/// `{chains, residues, source, built, ms, wasm_memory_bytes}` (`ms`: decompressing, decoding and
+/// indexing), or a JS error with the reader's message (then predictions say that the library
+/// could not be loaded and use the network).
 #[wasm_bindgen]
-pub fn check(text: &str) -> Result<JsValue, JsValue> {
+pub fn load_templates(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let t0 = js_sys::Date::now();
+    // The old copy is dropped first: two copies would double the peak memory.
+    LIBRARY.with(|l| *l.borrow_mut() = Rc::new(LibraryState::Missing));
+    let templates = match Templates::from_bytes(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let msg = e.to_string();
+            LIBRARY.with(|l| *l.borrow_mut() = Rc::new(LibraryState::Failed(msg.clone())));
+            return Err(js_error(msg));
+        }
+    };
+    let out = Object::new();
+    set(&out, "chains", templates.library.len() as f64);
+    set(&out, "residues", templates.library.residues() as f64);
+    set(&out, "source", templates.library.source.as_str());
+    set(&out, "built", templates.library.built.as_str());
+    LIBRARY.with(|l| *l.borrow_mut() = Rc::new(LibraryState::Loaded(Rc::new(templates))));
+    set(&out, "ms", js_sys::Date::now() - t0);
+    set(&out, "wasm_memory_bytes", wasm_memory_bytes());
+    Ok(out.into())
+}
+
+/// Records why the library is not available (e.g. the download failed), for [`predict`]'s
+/// sentence.
+#[wasm_bindgen]
+pub fn templates_unavailable(reason: String) {
+    LIBRARY.with(|l| *l.borrow_mut() = Rc::new(LibraryState::Failed(reason)));
+}
+
+/// The page's template options: `{useTemplates, evalue, exclude, maxIdentity}` (strings as typed;
+/// empty or missing: the CLI's defaults, templates on).
+fn settings(options: JsValue) -> Result<TemplateSettings, JsValue> {
+    let input: TemplateInput = if options.is_undefined() || options.is_null() {
+        TemplateInput::default()
+    } else {
+        serde_wasm_bindgen::from_value(options).map_err(|e| js_error(format!("template options: {e}")))?
+    };
+    template_settings(&input).map_err(js_error)
+}
+
+/// Checks `text` and the template `options` without predicting: `{id, length, warnings,
+/// records}` or a JS error with the parser's message (the same message the CLI prints) or the
+/// option's.
+#[wasm_bindgen]
+pub fn check(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
     let records = parse(text, &ParseOptions::default()).map_err(|e| js_error(e.to_string()))?;
+    settings(options)?;
     let first = &records[0];
     let out = Object::new();
     set(&out, "id", first.id.as_str());
@@ -150,24 +212,44 @@ fn warnings(records: &[crate::sequence::Record]) -> Array {
     list
 }
 
-/// Predicts the first record of `text` (a bare sequence or FASTA). Returns
-/// `{id, file_name, sequence, warnings, pdb, plddt: Float32Array, mean, backend, model_ms,
-/// post_ms, gflop, wasm_memory_bytes}` where `pdb` is
-/// exactly the text `webfold predict` writes for that record. A JS error with the parser's
+/// Predicts the first record of `text` (a bare sequence or FASTA) with the template `options`
+/// (see [`check`]), the way `webfold predict` does: [`template_model`] first when templates are
+/// on and the library is loaded, otherwise (or without a template) the network. Returns
+/// `{id, file_name, sequence, warnings, pdb, plddt: Float32Array, mean, backend, method:
+/// "templates" | "network", templates: [{pdb_id, chain, identity, coverage, query_from,
+/// query_to, template_from, template_to, evalue, bits, residues_used}], template_note,
+/// template_ms, model_ms, post_ms, gflop, wasm_memory_bytes}` where `pdb` is exactly the text
+/// `webfold predict` writes for that record and `template_note` is the page's sentence when the
+/// network made the structure (null otherwise). A JS error with the parser's or the option's
 /// message for bad input, or with the device's message when reading results fails.
 #[wasm_bindgen]
-pub async fn predict(text: String) -> Result<JsValue, JsValue> {
+pub async fn predict(text: String, options: JsValue) -> Result<JsValue, JsValue> {
     let records = parse(&text, &ParseOptions::default()).map_err(|e| js_error(e.to_string()))?;
+    let settings = settings(options)?;
     let (predictor, backend) = STATE
         .with(|s| s.borrow().as_ref().map(|st| (st.predictor.clone(), st.backend)))
         .ok_or_else(|| js_error("the model is not loaded yet (call init first)"))?;
+    let library = LIBRARY.with(|l| l.borrow().clone());
     let record = &records[0];
     let t0 = js_sys::Date::now();
-    let (atoms, plddt) = predictor.network_async(&record.tokens).await.map_err(js_error)?;
+    let templated = template_model(record, &template_source(&settings, &*library));
     let t1 = js_sys::Date::now();
-    let structure = structure_from_network(&record.sequence, &atoms, &plddt);
-    let pdb = write_pdb(&structure, &record.id);
+    let (prediction, note, model_ms, gflop) = match templated {
+        Ok(p) => (p, None, 0.0, 0.0),
+        Err(remarks) => {
+            let (atoms, plddt) = predictor.network_async(&record.tokens).await.map_err(js_error)?;
+            let ms = js_sys::Date::now() - t1;
+            let structure = structure_from_network(&record.sequence, &atoms, &plddt);
+            let p = Prediction { structure, templates: Vec::new(), remarks };
+            (p, Some(network_note(&settings, &*library)), ms, flops(&predictor.config, record.len()).total() / 1e9)
+        }
+    };
     let t2 = js_sys::Date::now();
+    let pdb = prediction.pdb(&record.id);
+    let t3 = js_sys::Date::now();
+    let structure = &prediction.structure;
+    let method = if prediction.templates.is_empty() { "network" } else { "templates" };
+    let templates = serde_wasm_bindgen::to_value(&prediction.templates).map_err(|e| js_error(format!("templates: {e}")))?;
     let out = Object::new();
     set(&out, "id", record.id.as_str());
     set(&out, "file_name", format!("{}.pdb", record.file_stem()));
@@ -177,12 +259,18 @@ pub async fn predict(text: String) -> Result<JsValue, JsValue> {
     set(&out, "plddt", Float32Array::from(structure.plddt.as_slice()));
     set(&out, "mean", structure.mean_plddt());
     set(&out, "backend", backend);
-    // For the browser benchmark (tests/browser/bench.mjs): network time (results read back),
-    // post-processing time (relax, O/CB, PDB text), the network's analytic GFLOP and the wasm
-    // linear memory, which only grows, so it is the peak of the CPU backend's host memory.
-    set(&out, "model_ms", t1 - t0);
-    set(&out, "post_ms", t2 - t1);
-    set(&out, "gflop", flops(&predictor.config, record.len()).total() / 1e9);
-    set(&out, "wasm_memory_bytes", (core::arch::wasm32::memory_size(0) * 65536) as f64);
+    set(&out, "method", method);
+    set(&out, "templates", templates);
+    set(&out, "template_note", note.map_or(JsValue::NULL, JsValue::from));
+    // For the browser benchmark (tests/browser/bench.mjs): template search + model time (also
+    // spent when nothing is found), network time (results read back; 0 on templates),
+    // post-processing time (relax, O/CB, PDB text; the template model's relax is in
+    // template_ms), the network's analytic GFLOP and the wasm linear memory, which only grows,
+    // so it is the peak of the CPU backend's host memory.
+    set(&out, "template_ms", t1 - t0);
+    set(&out, "model_ms", model_ms);
+    set(&out, "post_ms", (t2 - t1 - model_ms) + (t3 - t2));
+    set(&out, "gflop", gflop);
+    set(&out, "wasm_memory_bytes", wasm_memory_bytes());
     Ok(out.into())
 }

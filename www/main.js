@@ -1,5 +1,7 @@
-// Page glue: sends the text to the worker, shows progress, the 3D view, the pLDDT plot and the
-// download. Parsing, the model and the PDB text come from Rust (src/web.rs) via worker.js.
+// Page glue: sends the text and the template options to the worker, shows progress, the
+// template table, the 3D view, the pLDDT plot and the download. Parsing, option checks, the
+// template search and model, the network and the PDB text come from Rust (src/web.rs) via
+// worker.js.
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -8,6 +10,10 @@ const els = {
   status: $('status'), error: $('error'), warnings: $('warnings'), backend: $('backend'),
   summary: $('summary'), viewer: $('viewer'), plot: $('plot'), download: $('download'),
   maxLen: $('max-len'), version: $('version'),
+  useTemplates: $('use-templates'), evalue: $('template-evalue'), exclude: $('exclude-templates'),
+  maxIdentity: $('max-template-identity'), library: $('library'), libraryText: $('library-text'),
+  libraryProgress: $('library-progress'), templates: $('templates'), templateRows: $('template-rows'),
+  templateNote: $('template-note'),
 };
 
 // AlphaFold DB pLDDT bands.
@@ -27,6 +33,7 @@ let running = null;  // {req, text, t0, timer}
 let nextReq = 1;
 let result = null;
 let viewer = null;
+let libraryState = null;  // the worker's last {type: 'library', ...} message
 
 function setBusy(busy) {
   els.predict.disabled = busy;
@@ -61,6 +68,46 @@ function showBackend(info) {
   els.backend.dataset.backend = info.backend;
 }
 
+const mb = (x) => (x / 1e6).toFixed(1);
+
+function showLibrary(m) {
+  libraryState = m;
+  let text;
+  if (m.state === 'loading') {
+    text = `Template library: downloading ${mb(m.loaded)}${m.total ? ` of ${mb(m.total)}` : ''} MB…`;
+    if (m.total) els.libraryProgress.value = m.loaded / m.total;
+    else els.libraryProgress.removeAttribute('value');
+  } else if (m.state === 'reading') {
+    text = 'Template library: reading…';
+    els.libraryProgress.removeAttribute('value');
+  } else if (m.state === 'ready') {
+    text = `Template library: ${m.chains.toLocaleString('en-US')} chains (${m.residues.toLocaleString('en-US')} residues, ${m.source}), ready.`;
+  } else if (m.state === 'failed') {
+    text = `Template library: could not be loaded (${m.message}). Predictions use the network only.`;
+  } else if (m.state === 'stopped') {
+    text = 'Template library: loads again with the next prediction.';
+  } else {
+    text = 'Template library: loads once the model is ready.';
+  }
+  els.libraryText.textContent = text;
+  els.libraryProgress.hidden = !(m.state === 'loading' || m.state === 'reading');
+  els.library.dataset.state = m.state || 'waiting';
+  if (m.state === 'ready') {
+    // Read by the browser benchmark (tests/browser/bench.mjs).
+    Object.assign(els.library.dataset, {
+      fetchMs: m.fetch_ms.toFixed(1), readMs: m.ms.toFixed(1), totalMs: m.total_ms.toFixed(1),
+      wasmMemoryBytes: String(m.wasm_memory_bytes), readyAtMs: performance.now().toFixed(0),
+    });
+  }
+}
+
+function templateOptions() {
+  return {
+    useTemplates: els.useTemplates.checked, evalue: els.evalue.value, exclude: els.exclude.value,
+    maxIdentity: els.maxIdentity.value,
+  };
+}
+
 function newWorker() {
   const w = new Worker('worker.js', { type: 'module' });
   w.onmessage = (ev) => onMessage(ev.data);
@@ -69,6 +116,7 @@ function newWorker() {
     failure({ message: ev.message || 'the worker failed to start', phase: 'starting the worker', fatal: true });
   };
   w.postMessage({ type: 'configure', allowGpu: gpuFailure === null, gpuFailure });
+  showLibrary({ state: 'waiting' });
   return w;
 }
 
@@ -81,6 +129,7 @@ function stopWorker() {
   if (worker) worker.terminate();
   worker = null;
   backendInfo = null;
+  showLibrary({ state: 'stopped' });
 }
 
 function elapsed() {
@@ -94,17 +143,33 @@ function onMessage(m) {
       els.version.textContent = m.version;
       break;
     case 'progress':
+      if (m.stage === 'library') {
+        showLibrary({ state: 'loading', loaded: m.loaded, total: m.total });
+        if (running && running.waitLibrary) {
+          setProgress(`Loading the template library: ${mb(m.loaded)}${m.total ? ` of ${mb(m.total)}` : ''} MB`,
+            m.total ? m.loaded / m.total : undefined);
+        }
+        break;
+      }
       if (!running) break;
       if (m.stage === 'wasm') setProgress('Loading the program…');
       else if (m.stage === 'weights') {
-        const mb = (x) => (x / 1e6).toFixed(1);
         setProgress(`Loading the model weights: ${mb(m.loaded)}${m.total ? ` of ${mb(m.total)}` : ''} MB`,
           m.total ? m.loaded / m.total : undefined);
       } else if (m.stage === 'device') setProgress(m.allowGpu ? 'Starting WebGPU (or the CPU if it is unavailable)…' : 'Starting the CPU backend…');
-      else if (m.stage === 'model') {
-        running.model = { backend: m.backend, length: m.length };
+      else if (m.stage === 'library-wait') {
+        running.waitLibrary = true;
+        if (libraryState && libraryState.state === 'reading') setProgress('Reading the template library…');
+        else setProgress('Loading the template library…');
+      } else if (m.stage === 'model') {
+        running.waitLibrary = false;
+        running.model = { backend: m.backend, length: m.length, templates: m.templates };
         tick();
       }
+      break;
+    case 'library':
+      showLibrary(m);
+      if (running && running.waitLibrary && m.state === 'reading') setProgress('Reading the template library…');
       break;
     case 'ready':
       showBackend(m);
@@ -131,8 +196,10 @@ function onMessage(m) {
 
 function tick() {
   if (running && running.model) {
-    const { backend, length } = running.model;
-    setProgress(`Running the model on ${backend} (${length} residues)… ${elapsed()} s`);
+    const { backend, length, templates } = running.model;
+    setProgress(templates
+      ? `Searching the template library; without a template the model runs on ${backend} (${length} residues)… ${elapsed()} s`
+      : `Running the model on ${backend} (${length} residues)… ${elapsed()} s`);
   }
 }
 
@@ -170,7 +237,7 @@ function start(text) {
   setBusy(true);
   setProgress('Starting…');
   els.status.textContent = 'Working…';
-  ensureWorker().postMessage({ type: 'predict', req, text });
+  ensureWorker().postMessage({ type: 'predict', req, text, options: templateOptions() });
 }
 
 els.predict.addEventListener('click', () => {
@@ -180,9 +247,10 @@ els.predict.addEventListener('click', () => {
 
 els.cancel.addEventListener('click', () => {
   if (!running) return;
-  stopWorker();  // the only way to stop wasm mid-computation; the next run starts a fresh worker
+  stopWorker();  // the only way to stop wasm mid-computation
   finish();
   els.status.textContent = 'Cancelled.';
+  ensureWorker();  // a fresh worker loads the weights and the library again, ready for the next run
 });
 
 els.example.addEventListener('click', () => { els.seq.value = EXAMPLE; });
@@ -202,19 +270,44 @@ els.download.addEventListener('click', () => {
 function showResult(r) {
   result = r;
   const secs = (r.ms / 1000).toFixed(1);
-  els.summary.textContent = `${r.id}: ${r.sequence.length} residues, mean pLDDT ${r.mean.toFixed(1)}, predicted in ${secs} s on ${r.backend}.`;
+  const how = r.method === 'templates'
+    ? `built on ${r.templates.length === 1 ? 'a template' : `${r.templates.length} templates`}`
+    : `predicted by the network on ${r.backend}`;
+  els.summary.textContent = `${r.id}: ${r.sequence.length} residues, mean pLDDT ${r.mean.toFixed(1)}, ${how} in ${secs} s.`;
   els.status.textContent = `Done in ${secs} s.`;
   // Read by the browser benchmark (tests/browser/bench.mjs).
   Object.assign(els.summary.dataset, {
     modelMs: r.model_ms.toFixed(1), postMs: r.post_ms.toFixed(1), gflop: r.gflop.toFixed(3),
+    templateMs: r.template_ms.toFixed(1), method: r.method,
     wasmMemoryBytes: String(r.wasm_memory_bytes), length: String(r.sequence.length),
   });
   showWarnings(r.warnings);
   els.download.disabled = false;
   els.download.textContent = `Download PDB (${r.file_name})`;
+  showTemplates(r);
   drawPlot(r.plddt, r.mean);
   drawStructure(r.pdb);
   document.body.dataset.state = 'done';
+}
+
+// The templates the model was built on (numbers formatted as the CLI prints them), or the
+// sentence saying why the network made it.
+function showTemplates(r) {
+  const rows = r.templates.map((t) => {
+    const tr = document.createElement('tr');
+    const cells = [`${t.pdb_id} ${t.chain}`, `${t.identity.toFixed(1)}%`, `${(100 * t.coverage).toFixed(0)}%`,
+      t.evalue.toExponential(1).replace('e+', 'e'), `${t.query_from}-${t.query_to}`, `${t.template_from}-${t.template_to}`, String(t.residues_used)];
+    for (const c of cells) {
+      const td = document.createElement('td');
+      td.textContent = c;
+      tr.append(td);
+    }
+    return tr;
+  });
+  els.templateRows.replaceChildren(...rows);
+  els.templates.hidden = rows.length === 0;
+  els.templateNote.textContent = r.template_note || '';
+  els.templateNote.hidden = !r.template_note;
 }
 
 function drawStructure(pdb) {

@@ -1,9 +1,12 @@
-// Web Worker: loads the wasm module and the weights, runs predictions. All the logic (parsing,
-// device choice, model, PDB text) is in Rust (src/web.rs); this file only moves messages.
-import wasmInit, { init, check, predict, max_len, version } from './pkg/webfold.js';
+// Web Worker: loads the wasm module, the weights and the template library, runs predictions.
+// All the logic (parsing, option checks, device choice, template search and model, network, PDB
+// text) is in Rust (src/web.rs); this file only moves bytes and messages.
+import wasmInit, { init, check, predict, max_len, version, load_templates, templates_unavailable } from './pkg/webfold.js';
 
 const WEIGHTS_URL = 'weights/webfold.safetensors';
+const LIBRARY_URL = 'templates/library.wftl';
 let ready = null;      // Promise of the init() result, once per worker
+let library = null;    // Promise of the library's loading (true: loaded, false: not); never rejects
 let options = { allowGpu: true, gpuFailure: null };
 let phase = 'idle';    // for error reports: which step failed
 let wasmReady = null;  // one instance per worker
@@ -11,25 +14,61 @@ const loadWasm = () => (wasmReady ??= wasmInit());
 
 const post = (msg) => self.postMessage(msg);
 
-async function fetchWeights() {
-  const res = await fetch(WEIGHTS_URL);
-  if (!res.ok) throw new Error(`could not fetch the weights (${WEIGHTS_URL}): HTTP ${res.status}`);
+// Downloads URL, reporting {type: 'progress', stage, loaded, total} in bytes as it arrives.
+async function download(url, stage, what) {
+  let res;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new Error(`could not fetch ${what} (${url}): ${describe(e)}`);
+  }
+  if (!res.ok) throw new Error(`could not fetch ${what} (${url}): HTTP ${res.status}`);
   const total = Number(res.headers.get('Content-Length')) || 0;
+  post({ type: 'progress', stage, loaded: 0, total });
   if (!res.body) return new Uint8Array(await res.arrayBuffer());
   const reader = res.body.getReader();
   const parts = [];
   let loaded = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    loaded += value.length;
-    post({ type: 'progress', stage: 'weights', loaded, total });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      loaded += value.length;
+      post({ type: 'progress', stage, loaded, total });
+    }
+  } catch (e) {
+    throw new Error(`the download of ${what} (${url}) broke off after ${loaded} bytes: ${describe(e)}`);
   }
   const bytes = new Uint8Array(loaded);
   let off = 0;
   for (const p of parts) { bytes.set(p, off); off += p.length; }
   return bytes;
+}
+
+// The template library, fetched once the model is ready (the page is usable meanwhile). Reports
+// {type: 'library', state: 'ready', chains, residues, source, ...} or {state: 'failed', message};
+// a failure only means that predictions use the network.
+async function loadLibrary() {
+  const t0 = performance.now();
+  try {
+    const bytes = await download(LIBRARY_URL, 'library', 'the template library');
+    const fetchMs = performance.now() - t0;
+    post({ type: 'library', state: 'reading' });
+    const info = load_templates(bytes);
+    post({ type: 'library', state: 'ready', ...info, fetch_ms: fetchMs, total_ms: performance.now() - t0 });
+    return true;
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      // A panic: this instance is unusable.
+      post({ type: 'fatal', phase: 'reading the template library', fatal: true, message: describe(e) });
+      return false;
+    }
+    const message = describe(e);
+    try { templates_unavailable(message); } catch (_) { /* already recorded by load_templates */ }
+    post({ type: 'library', state: 'failed', message });
+    return false;
+  }
 }
 
 async function start() {
@@ -38,11 +77,13 @@ async function start() {
   await loadWasm();
   post({ type: 'limits', maxLen: max_len(), version: version() });
   phase = 'loading the weights';
-  const weights = await fetchWeights();
+  const weights = await download(WEIGHTS_URL, 'weights', 'the weights');
   phase = 'starting the backend';
   post({ type: 'progress', stage: 'device', allowGpu: options.allowGpu });
   const info = await init(weights, options.allowGpu, options.gpuFailure ?? undefined);
+  phase = 'idle';
   post({ type: 'ready', ...info });
+  library = loadLibrary();
   return info;
 }
 
@@ -60,21 +101,29 @@ self.onmessage = async (ev) => {
       await ready;
     } else if (msg.type === 'predict') {
       if (!ready) ready = start();
-      // Bad input is reported at once, before waiting for weights or the device.
+      // Bad input or options are reported at once, before waiting for the weights or the device.
       await loadWasm();
       let summary;
       try {
-        summary = check(msg.text);
+        summary = check(msg.text, msg.options);
       } catch (e) {
         post({ type: 'input-error', req: msg.req, message: describe(e) });
         return;
       }
       post({ type: 'checked', req: msg.req, ...summary });
       const info = await ready;
+      const templates = msg.options.useTemplates;
+      if (templates) {
+        // Like `webfold predict`: the library is searched first, so wait until it is loaded (or
+        // has failed: then the network predicts and the page says why).
+        phase = 'waiting for the template library';
+        post({ type: 'progress', stage: 'library-wait', req: msg.req });
+        await library;
+      }
       phase = `predicting on ${info.backend}`;
-      post({ type: 'progress', stage: 'model', backend: info.backend, length: summary.length });
+      post({ type: 'progress', stage: 'model', backend: info.backend, length: summary.length, templates });
       const t0 = performance.now();
-      const result = await predict(msg.text);
+      const result = await predict(msg.text, msg.options);
       const ms = performance.now() - t0;
       phase = 'idle';
       post({ type: 'result', req: msg.req, ms, ...result });

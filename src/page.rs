@@ -1,0 +1,158 @@
+//! The browser page's template decisions (used by `src/web.rs`), kept free of wasm so that they
+//! are unit-tested natively: the page's template options, validated with the CLI's rules, which
+//! [`TemplateSource`] a prediction uses, and the sentence the page shows when the structure is
+//! not built on templates.
+
+use crate::predict::TemplateSource;
+use crate::templates::{SearchOptions, Templates};
+
+/// The page's template settings as the page sends them (the raw text of its fields; empty means
+/// the CLI's default).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TemplateInput {
+    /// The "Use templates" checkbox (`--templates on|off`).
+    pub use_templates: bool,
+    /// `--template-evalue`.
+    pub evalue: String,
+    /// `--exclude-templates`: PDB ids or ids + chain, separated by commas or spaces.
+    pub exclude: String,
+    /// `--max-template-identity` (a fraction, 0-1).
+    pub max_identity: String,
+}
+
+impl Default for TemplateInput {
+    fn default() -> Self {
+        TemplateInput { use_templates: true, evalue: String::new(), exclude: String::new(), max_identity: String::new() }
+    }
+}
+
+/// Validated template settings.
+#[derive(Debug, Clone)]
+pub struct TemplateSettings {
+    pub enabled: bool,
+    pub search: SearchOptions,
+}
+
+/// Checks the page's fields with the CLI's rules (`webfold predict --template-evalue`,
+/// `--exclude-templates`, `--max-template-identity`); the message names the page's field.
+pub fn template_settings(input: &TemplateInput) -> Result<TemplateSettings, String> {
+    let mut search = SearchOptions::default();
+    let e = input.evalue.trim();
+    if !e.is_empty() {
+        search.max_evalue = e
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x > 0.0)
+            .ok_or_else(|| format!("Template E-value: '{e}' is not a positive number"))?;
+    }
+    for id in input.exclude.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
+        if id.len() < 4 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!("Exclude templates: '{id}' is not a PDB id (4 characters, e.g. 1CRN) or a PDB id + chain (1CRNA)"));
+        }
+        search.exclude.push(id.to_ascii_uppercase());
+    }
+    let f = input.max_identity.trim();
+    if !f.is_empty() {
+        let v = f
+            .parse::<f64>()
+            .ok()
+            .filter(|x| (0.0..=1.0).contains(x))
+            .ok_or_else(|| format!("Max. template identity: '{f}' is not a fraction between 0 and 1"))?;
+        search.max_identity = Some(v);
+    }
+    Ok(TemplateSettings { enabled: input.use_templates, search })
+}
+
+/// The page's template library.
+pub enum LibraryState<L> {
+    /// Not downloaded (yet).
+    Missing,
+    Loaded(L),
+    /// Could not be downloaded or read; the reason, for the page.
+    Failed(String),
+}
+
+/// `TemplateSource::Off` reasons (they go into the PDB's REMARK 3, upper-cased, cut to the line).
+pub const OFF_SWITCHED: &str = "templates switched off";
+pub const OFF_NOT_LOADED: &str = "template library not loaded";
+
+/// The source one prediction uses: the library when templates are on and it is loaded, otherwise
+/// why not (the page says why in [`network_note`]).
+pub fn template_source<'a>(settings: &'a TemplateSettings, library: &'a LibraryState<impl AsRef<Templates>>) -> TemplateSource<'a> {
+    if !settings.enabled {
+        return TemplateSource::Off(OFF_SWITCHED);
+    }
+    match library {
+        LibraryState::Loaded(t) => TemplateSource::Library(t.as_ref(), &settings.search),
+        LibraryState::Missing | LibraryState::Failed(_) => TemplateSource::Off(OFF_NOT_LOADED),
+    }
+}
+
+/// The page's sentence for a structure that the network made (no template used).
+pub fn network_note(settings: &TemplateSettings, library: &LibraryState<impl AsRef<Templates>>) -> String {
+    const TAIL: &str = "this structure is the network's own low-confidence prediction.";
+    if !settings.enabled {
+        return format!("Templates switched off: {TAIL}");
+    }
+    match library {
+        LibraryState::Loaded(_) => format!("No template found (E-value <= {:.0e}): {TAIL}", settings.search.max_evalue),
+        LibraryState::Failed(why) => format!("The template library could not be loaded ({why}): {TAIL}"),
+        LibraryState::Missing => format!("The template library is not loaded: {TAIL}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(evalue: &str, exclude: &str, max_identity: &str) -> TemplateInput {
+        TemplateInput { use_templates: true, evalue: evalue.into(), exclude: exclude.into(), max_identity: max_identity.into() }
+    }
+
+    #[test]
+    fn empty_fields_are_the_cli_defaults() {
+        let s = template_settings(&TemplateInput::default()).unwrap();
+        let d = SearchOptions::default();
+        assert!(s.enabled);
+        assert_eq!((s.search.max_evalue, s.search.exclude.len(), s.search.max_identity), (d.max_evalue, 0, None));
+    }
+
+    #[test]
+    fn fields_parse_like_the_cli() {
+        let s = template_settings(&input(" 0.01 ", "4ij5, 1crnA 2abc", "0.9")).unwrap();
+        assert_eq!(s.search.max_evalue, 0.01);
+        assert_eq!(s.search.exclude, vec!["4IJ5", "1CRNA", "2ABC"]);
+        assert_eq!(s.search.max_identity, Some(0.9));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        for (i, want) in [
+            (input("0", "", ""), "Template E-value: '0' is not a positive number"),
+            (input("abc", "", ""), "Template E-value: 'abc' is not a positive number"),
+            (input("inf", "", ""), "Template E-value: 'inf' is not a positive number"),
+            (input("", "1CR", ""), "Exclude templates: '1CR' is not a PDB id"),
+            (input("", "1C-N", ""), "Exclude templates: '1C-N' is not a PDB id"),
+            (input("", "", "1.5"), "Max. template identity: '1.5' is not a fraction between 0 and 1"),
+            (input("", "", "90%"), "Max. template identity: '90%' is not a fraction"),
+        ] {
+            let e = template_settings(&i).unwrap_err();
+            assert!(e.starts_with(want), "{e}");
+        }
+    }
+
+    #[test]
+    fn sentences_and_sources() {
+        let on = template_settings(&TemplateInput::default()).unwrap();
+        let off = TemplateSettings { enabled: false, ..on.clone() };
+        let failed: LibraryState<Box<Templates>> = LibraryState::Failed("HTTP 404".into());
+        assert_eq!(network_note(&on, &failed), "The template library could not be loaded (HTTP 404): this structure is the network's own low-confidence prediction.");
+        assert_eq!(network_note(&off, &failed), "Templates switched off: this structure is the network's own low-confidence prediction.");
+        assert!(matches!(template_source(&on, &failed), TemplateSource::Off(OFF_NOT_LOADED)));
+        assert!(matches!(template_source(&off, &failed), TemplateSource::Off(OFF_SWITCHED)));
+        let loaded = LibraryState::Loaded(Box::new(Templates::from_bytes(include_bytes!("../templates/library.wftl")).unwrap()));
+        assert_eq!(network_note(&on, &loaded), "No template found (E-value <= 1e-3): this structure is the network's own low-confidence prediction.");
+        assert!(matches!(template_source(&on, &loaded), TemplateSource::Library(..)));
+    }
+}
