@@ -9,15 +9,24 @@
 // WebGPU's device memory is not visible to the page).
 // Prints a markdown table.
 //
+// Templates (`--only templates`, also in the default run): the template library on the CPU
+// backend in a fresh profile: first visit (downloaded from the local server), then offline
+// from the service worker's cache (time from the start of its download to a searchable library,
+// and from navigation start), the wasm heap once it is loaded, and search + model time for a
+// 300-residue query with a template (CASP13 T1003 residues 1-300: 5TXR B, 50% identity);
+// and the bytes of a first visit (every file of the build, raw and gzip -9 as a compressing
+// server would send them; node's zlib).
+//
 // usage: node tests/browser/bench.mjs --dist DIR [--lengths 50,100,300] [--repeats 2]
-//          [--only cpu|webgpu] [--webgpu-lengths 50]
+//          [--only cpu|webgpu|templates] [--webgpu-lengths 50]
 // env: CHROMIUM (default /usr/bin/chromium)
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, ROOT, chromiumFlags, startServer } from './common.mjs';
+import { CHROMIUM, ROOT, casp13Dir, chromiumFlags, fastaRecord, startServer } from './common.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -70,6 +79,8 @@ async function benchMode(mode, server, tmp) {
   const rows = [];
   try {
     await page.goto(server.url + (gpu ? '' : '?cpu'));
+    // The network alone (random sequences have no template anyway; this skips the search).
+    await page.getByLabel('Use templates').uncheck();
     const adapter = gpu ? await page.evaluate(async () => {
       const a = navigator.gpu && await navigator.gpu.requestAdapter();
       if (!a) return 'none';
@@ -97,15 +108,124 @@ async function benchMode(mode, server, tmp) {
   return rows;
 }
 
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+};
+
+// The template query: a 300-residue stretch of a CASP13 target that has a template.
+const TEMPLATE_QUERY = { id: 'T1003_1-300', target: 'T1003', from: 1, to: 300 };
+
+async function libraryReady(page, timeout) {
+  await page.waitForFunction(() => ['ready', 'failed'].includes(document.getElementById('library').dataset.state), null, { timeout, polling: 100 });
+  const d = await page.locator('#library').evaluate((e) => ({ ...e.dataset }));
+  if (d.state !== 'ready') throw new Error(`template library: ${await page.locator('#library').textContent()}`);
+  return { fetch: Number(d.fetchMs), read: Number(d.readMs), total: Number(d.totalMs), memory: Number(d.wasmMemoryBytes), readyAt: Number(d.readyAtMs) };
+}
+
+async function benchTemplates(server, tmp) {
+  const profile = fs.mkdtempSync(path.join(tmp, 'profile-templates-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: chromiumFlags(false) });
+  const page = context.pages()[0] || await context.newPage();
+  const q = TEMPLATE_QUERY;
+  const seq = fastaRecord(path.join(casp13Dir(), 'casp13.fasta'), q.target).slice(q.from - 1, q.to);
+  const out = {};
+  try {
+    await page.goto(server.url + '?cpu');
+    out.first = await libraryReady(page, 300_000);
+    log(`templates: first visit, library ready ${out.first.total.toFixed(0)} ms after its download started`);
+    // Wait until the service worker holds the library, then reload offline: served from its cache.
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.waitForFunction(async () => !!(await caches.match('templates/library.wftl')), null, { timeout: 300_000, polling: 500 });
+    await context.setOffline(true);
+    const cached = [];
+    for (let r = 0; r < REPEATS; r++) {
+      await page.reload();
+      cached.push(await libraryReady(page, 300_000));
+    }
+    out.cached = cached;
+    out.memory = cached[cached.length - 1].memory;
+    log(`templates: from the cache, ready ${cached.map((c) => c.total.toFixed(0)).join(', ')} ms`);
+    await page.getByLabel('Sequence').fill(`>${q.id}\n${seq}`);
+    const runs = [];
+    let templates = '';
+    for (let r = 0; r <= REPEATS; r++) {
+      await page.evaluate(() => { document.body.dataset.state = ''; });
+      await page.getByRole('button', { name: 'Predict' }).click();
+      await page.waitForFunction(() => document.body.dataset.state === 'done' || !document.getElementById('error').hidden, null, { timeout: 300_000, polling: 100 });
+      const err = await page.locator('#error').evaluate((e) => (e.hidden ? '' : e.textContent));
+      if (err) throw new Error(`${q.id}: ${err}`);
+      const d = await page.locator('#summary').evaluate((e) => ({ ...e.dataset }));
+      if (d.method !== 'templates') throw new Error(`${q.id}: no template used (method ${d.method})`);
+      templates = (await page.locator('#template-rows tr td:first-child').allTextContents()).join(', ');
+      if (r > 0) runs.push({ template: Number(d.templateMs), post: Number(d.postMs), memory: Number(d.wasmMemoryBytes) });
+    }
+    out.search = { median: median(runs.map((r) => r.template)), min: Math.min(...runs.map((r) => r.template)), post: runs[runs.length - 1].post,
+      memory: runs[runs.length - 1].memory, templates, length: seq.length };
+    log(`templates: ${q.id} search + model median ${out.search.median.toFixed(0)} ms (${templates})`);
+    await context.setOffline(false);
+  } finally {
+    await context.close();
+  }
+  return out;
+}
+
+// Bytes of a first visit: every file the service worker caches (the whole build).
+function firstVisitBytes() {
+  const rows = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name !== 'BUILD' && !e.name.endsWith('.txt')) {
+        const raw = fs.readFileSync(p);
+        rows.push({ file: path.relative(DIST, p), raw: raw.length, gzip: zlib.gzipSync(raw, { level: 9 }).length });
+      }
+    }
+  };
+  walk(DIST);
+  return rows.sort((a, b) => b.raw - a.raw);
+}
+
+function printTemplates(t) {
+  const mib = (x) => (x / 2 ** 20).toFixed(0);
+  const c = t.cached;
+  console.log('\nTemplate library (CPU backend, headless Chromium, 127.0.0.1 server):\n');
+  console.log('| step | ms (median) | runs |');
+  console.log('|---|---:|---|');
+  console.log(`| library ready, first visit (download + read) | ${t.first.total.toFixed(0)} | download ${t.first.fetch.toFixed(0)}, read ${t.first.read.toFixed(0)} |`);
+  console.log(`| library ready from the service worker's cache (offline; fetch + read) | ${median(c.map((x) => x.total)).toFixed(0)} | ${c.map((x) => x.total.toFixed(0)).join(', ')} |`);
+  console.log(`|   of which reading (decompress, decode, index) | ${median(c.map((x) => x.read)).toFixed(0)} | ${c.map((x) => x.read.toFixed(0)).join(', ')} |`);
+  console.log(`| navigation start -> library ready (offline, model loaded first) | ${median(c.map((x) => x.readyAt)).toFixed(0)} | ${c.map((x) => x.readyAt.toFixed(0)).join(', ')} |`);
+  console.log(`| search + model, ${TEMPLATE_QUERY.id} (L=${t.search.length}, ${t.search.templates}) | ${t.search.median.toFixed(0)} | min ${t.search.min.toFixed(0)}; PDB text ${t.search.post.toFixed(0)} |`);
+  console.log(`\nwasm heap with the weights and the library loaded: ${mib(t.memory)} MiB (after the ${TEMPLATE_QUERY.id} predictions: ${mib(t.search.memory)} MiB).`);
+}
+
+function printBytes(rows) {
+  const mb = (x) => (x / 1e6).toFixed(2);
+  const pick = (f) => rows.find((r) => r.file === f);
+  console.log('\nFirst visit (bytes of the build; gzip -9 is what a compressing server would send):\n');
+  console.log('| file | bytes | MB | gzip MB |');
+  console.log('|---|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.file} | ${r.raw} | ${mb(r.raw)} | ${mb(r.gzip)} |`);
+  const three = ['pkg/webfold_bg.wasm', 'weights/webfold.safetensors', 'templates/library.wftl'].map(pick).filter(Boolean);
+  const sum = (xs, k) => xs.reduce((s, r) => s + r[k], 0);
+  console.log(`| **wasm + weights + library** | ${sum(three, 'raw')} | ${mb(sum(three, 'raw'))} | ${mb(sum(three, 'gzip'))} |`);
+  console.log(`| **all files** | ${sum(rows, 'raw')} | ${mb(sum(rows, 'raw'))} | ${mb(sum(rows, 'gzip'))} |`);
+}
+
 async function main() {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error(`no built page in ${DIST} (run ./build.sh build)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'webfold-bench-'));
   const server = await startServer(DIST);
   let rows = [];
+  let templates = null;
   try {
     for (const mode of ['cpu', 'webgpu']) {
       if (!ONLY || ONLY === mode) rows = rows.concat(await benchMode(mode, server, tmp));
     }
+    if (!ONLY || ONLY === 'templates') templates = await benchTemplates(server, tmp);
   } finally {
     server.proc.kill();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -113,13 +233,15 @@ async function main() {
   const build = fs.readFileSync(path.join(DIST, 'BUILD'), 'utf8').trim();
   console.log(`Browser benchmark: ${DIST} (${build}), headless Chromium, ${os.cpus().length} cores (${os.cpus()[0].model}); ` +
     `${REPEATS} timed runs after 1 warm-up.\n`);
-  console.log('| backend | L | model GFLOP | median ms | min ms | GFLOP/s | warm-up ms | relax+O/CB+PDB ms | wasm heap MiB |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  if (rows.length) console.log('| backend | L | model GFLOP | median ms | min ms | GFLOP/s | warm-up ms | relax+O/CB+PDB ms | wasm heap MiB |');
+  if (rows.length) console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const mem = r.backend.startsWith('CPU') ? (r.memory / 2 ** 20).toFixed(0) : '-';
     console.log(`| ${r.backend} | ${r.len} | ${r.gflop.toFixed(2)} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ` +
       `${(r.gflop / (r.median / 1000)).toFixed(2)} | ${r.warm.toFixed(0)} | ${r.post.toFixed(0)} | ${mem} |`);
   }
+  if (templates) printTemplates(templates);
+  printBytes(firstVisitBytes());
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

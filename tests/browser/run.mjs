@@ -8,21 +8,30 @@
 //     for every residue, residue names spell the sequence, bond lengths, pLDDT in 0..100 and
 //     varying), and equals what the native CLI writes for the same input (coordinates within
 //     0.001 A, B-factors within 0.01, every other character identical);
+//   - templates: CASP13 T1016 (the set found like the Rust tests: $WEBFOLD_SHARED/eval/casp13,
+//     ../shared/eval/casp13, /work/shared/eval/casp13) is built on the template the CLI reports,
+//     the page's table shows it (id, chain, identity, coverage, E-value, query range) and the
+//     PDB equals the CLI's; the 80-residue record has no template and the page says so;
+//     (CPU run) with "Use templates" off the page gives `webfold predict --templates off`'s file;
 //   - no request leaves 127.0.0.1;
-//   - (CPU run) after the first visit the page loads and predicts offline (service worker);
+//   - (CPU run) after the first visit the page loads and predicts offline (service worker),
+//     on templates (the library comes from the cache too);
 //   - WebGPU lost in the middle of a prediction: the page says so, finishes on the CPU, and
-//     the PDB still equals the CLI's.
+//     the PDB still equals the CLI's;
+//   - the template library's download fails: the page says that the library could not be
+//     loaded and predicts with the network (the CLI's `--templates off` coordinates).
 //
 // usage: node tests/browser/run.mjs --dist DIR --cli PATH/TO/webfold
-//          [--only webgpu|cpu|lost] [--screenshot docs/screenshot.png] [--keep]
+//          [--only webgpu|cpu|lost|nolibrary] [--screenshot docs/screenshot.png]
+//          [--screenshot-templates docs/screenshot-templates.png] [--keep]
 // env: CHROMIUM (default /usr/bin/chromium)
 
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, ROOT, chromiumFlags, startServer } from './common.mjs';
+import { CHROMIUM, ROOT, casp13Dir, chromiumFlags, fastaRecord, startServer } from './common.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -33,6 +42,7 @@ const DIST = path.resolve(ROOT, opt('dist', 'dist-test'));
 const CLI = opt('cli', path.join(process.env.CARGO_TARGET_DIR || path.join(os.homedir(), '.cache/webfold-target'), 'debug/webfold'));
 const ONLY = opt('only', null);
 const SCREENSHOT = opt('screenshot', null);
+const SCREENSHOT_TEMPLATES = opt('screenshot-templates', null);
 
 // 80 residues (GFP's first 80, one lowercase stretch and one U -> C to exercise the rules).
 const ID = 'test80';
@@ -40,6 +50,11 @@ const SEQ80 = 'MSKGEELFTGVVPILVELDGDVNGHKFSVSGEGEGDATYGKLTLKFIUTTGKLPVPWPTLVTTLT
 const INPUT = `>${ID} browser test\n${SEQ80.slice(0, 40)}\n${SEQ80.slice(40).toLowerCase()} 80\n`;
 const EXPECTED_SEQ = SEQ80.replace(/U/g, 'C');
 const SHORT = '>short\nMKTAYIAKQRQISFVKSHFSRQ';
+const SHORT_SEQ = 'MKTAYIAKQRQISFVKSHFSRQ';
+
+// T1016 (202 residues): the CLI builds it on one template.
+const T1016_SEQ = fastaRecord(path.join(casp13Dir(), 'casp13.fasta'), 'T1016');
+const T1016 = `>T1016\n${T1016_SEQ}\n`;
 
 const THREE = {
   A: 'ALA', R: 'ARG', N: 'ASN', D: 'ASP', C: 'CYS', Q: 'GLN', E: 'GLU', G: 'GLY', H: 'HIS', I: 'ILE',
@@ -55,14 +70,27 @@ function check(cond, what) {
 }
 
 
-function nativePdb(tmp) {
-  const fasta = path.join(tmp, 'in.fasta');
-  fs.writeFileSync(fasta, INPUT);
-  const out = path.join(tmp, 'native');
-  // The page's own copy of the weights (the CLI's built-in copy may be older or newer).
+// `webfold predict` on INPUT (one record, ID) with the page's own weights and template library
+// (the CLI's built-in copies may be older or newer): {pdb, templates} where templates are the
+// rows of the table the CLI prints ({name: 'PDB chain', identity, coverage, evalue, query}).
+function nativePdb(tmp, name, input, id, extra = []) {
+  const fasta = path.join(tmp, `${name}.fasta`);
+  fs.writeFileSync(fasta, input);
+  const out = path.join(tmp, `native-${name}`);
   const weights = path.join(DIST, 'weights/webfold.safetensors');
-  execFileSync(CLI, ['predict', fasta, '--out', out, '--weights', weights], { stdio: ['ignore', 'inherit', 'inherit'] });
-  return fs.readFileSync(path.join(out, `${ID}.pdb`), 'utf8');
+  const library = path.join(DIST, 'templates/library.wftl');
+  const t0 = Date.now();
+  const r = spawnSync(CLI, ['predict', fasta, '--out', out, '--weights', weights, '--template-library', library, ...extra], { encoding: 'utf8' });
+  process.stderr.write(r.stderr || '');
+  if (r.status !== 0) throw new Error(`${CLI} predict ${name} failed (${r.status ?? r.signal})`);
+  log(`native reference ${name} (${extra.join(' ') || 'defaults'}): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  // "  4IJ5 B       25.3%       96%  3.0e-14     73.2  1-194      2-195"
+  const templates = [];
+  for (const line of r.stderr.split('\n')) {
+    const m = line.match(/^  (\w{4} \w*)\s+([\d.]+)%\s+(\d+)%\s+(\S+)\s+([\d.]+)\s+(\d+-\d+)\s+(\d+-\d+)$/);
+    if (m) templates.push({ name: m[1].trim(), identity: m[2], coverage: m[3], evalue: m[4], query: m[6], template: m[7] });
+  }
+  return { pdb: fs.readFileSync(path.join(out, `${id}.pdb`), 'utf8'), templates };
 }
 
 function atoms(pdb) {
@@ -81,7 +109,7 @@ function atoms(pdb) {
 
 const dist = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
-function checkBackbone(pdb, label) {
+function checkBackbone(pdb, label, EXPECTED_SEQ) {
   const res = atoms(pdb);
   const nums = [...res.keys()];
   check(nums.length === EXPECTED_SEQ.length && nums.every((n, i) => n === i + 1), `${label}: ${EXPECTED_SEQ.length} residues numbered 1..${EXPECTED_SEQ.length}`);
@@ -109,9 +137,11 @@ function checkBackbone(pdb, label) {
 }
 
 // Same text as the native CLI, except coordinates (within 0.001 A) and B-factors (within 0.01).
-function compareNative(web, native, label, coordTol) {
-  const a = web.split('\n');
-  const b = native.split('\n');
+// With `skipRemark3` the REMARK 3 lines (templates used, or why none) are left out of both.
+function compareNative(web, native, label, coordTol, skipRemark3 = false) {
+  const keep = (l) => !(skipRemark3 && l.startsWith('REMARK   3 '));
+  const a = web.split('\n').filter(keep);
+  const b = native.split('\n').filter(keep);
   if (!check(a.length === b.length, `${label}: same number of lines as the CLI's file (${a.length} vs ${b.length})`)) return;
   let maxCoord = 0, maxB = 0, nCoord = 0, nExact = 0;
   const textDiffs = [];
@@ -140,6 +170,53 @@ function compareNative(web, native, label, coordTol) {
   return { maxCoord, maxB };
 }
 
+const isDone = () => document.body.dataset.state === 'done' || !document.getElementById('error').hidden;
+
+// Clicks Predict and waits for the result or an error; returns the error text ('' if none).
+async function predictAndWait(page, timeout) {
+  await page.evaluate(() => { document.body.dataset.state = ''; });
+  await page.getByRole('button', { name: 'Predict' }).click();
+  await page.waitForFunction(isDone, null, { timeout, polling: 250 });
+  return page.locator('#error').evaluate((e) => (e.hidden ? '' : e.textContent));
+}
+
+async function downloadPdb(page, tmp, name) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Download PDB/ }).click()]);
+  const file = path.join(tmp, `${name}-${dl.suggestedFilename()}`);
+  await dl.saveAs(file);
+  return { name: dl.suggestedFilename(), pdb: fs.readFileSync(file, 'utf8') };
+}
+
+const pageTemplates = (page) => page.locator('#template-rows tr').evaluateAll((rows) =>
+  rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+
+// T1016 on templates: the page's table names the CLI's templates and the PDB equals the CLI's.
+async function checkTemplated(page, label, native, tmp) {
+  await page.getByLabel('Sequence').fill(T1016);
+  const t0 = Date.now();
+  const err = await predictAndWait(page, 300_000);
+  check(!err, `${label} T1016: prediction finished without an error${err ? `: ${err}` : ''}`);
+  if (err) return;
+  const method = await page.locator('#summary').getAttribute('data-method');
+  const ms = Number(await page.locator('#summary').getAttribute('data-template-ms'));
+  log(`  ${await page.locator('#summary').textContent()} (search + model ${ms.toFixed(0)} ms; wall ${(Date.now() - t0) / 1000} s)`);
+  check(method === 'templates', `${label} T1016: built on templates (method ${method})`);
+  const rows = await pageTemplates(page);
+  const want = native.templates.map((t) => [t.name, `${t.identity}%`, `${t.coverage}%`, t.evalue, t.query, t.template]);
+  const got = rows.map((r) => r.slice(0, 6));
+  check(want.length > 0 && JSON.stringify(got) === JSON.stringify(want) && await page.locator('#templates').isVisible(),
+    `${label} T1016: the template table shows the CLI's templates: page ${JSON.stringify(got)}, CLI ${JSON.stringify(want)}`);
+  check(await page.locator('#template-note').isHidden(), `${label} T1016: no "no template" sentence`);
+  // The table is above the structure.
+  const [tableY, viewerY] = await Promise.all([page.locator('#templates').boundingBox(), page.locator('#viewer').boundingBox()]);
+  check(tableY.y < viewerY.y, `${label} T1016: the template table is above the 3D view`);
+  const dl = await downloadPdb(page, tmp, `${label}-t1016`);
+  check(dl.name === 'T1016.pdb', `${label} T1016: download is named ${dl.name}`);
+  checkBackbone(dl.pdb, `${label} T1016`, T1016_SEQ);
+  compareNative(dl.pdb, native.pdb, `${label} T1016`, 0.001);
+  check(await page.locator('#plot circle').count() === T1016_SEQ.length, `${label} T1016: pLDDT plot has one point per residue`);
+}
+
 async function runMode(mode, server, native, tmp) {
   const gpu = mode === 'webgpu';
   const profile = fs.mkdtempSync(path.join(tmp, `profile-${mode}-`));
@@ -160,6 +237,7 @@ async function runMode(mode, server, native, tmp) {
     const hasGpu = await page.evaluate(async () => !!(navigator.gpu && await navigator.gpu.requestAdapter()));
     log(`${label} run: navigator.gpu adapter ${hasGpu ? 'present' : 'absent'}`);
     const seq = page.getByLabel('Sequence');
+    check(await page.getByLabel('Use templates').isChecked(), `${label}: "Use templates" is on by default`);
 
     // Bad input: the parser's message, naming the character and its position.
     await seq.fill('>bad\nMKTAY#IAKQ');
@@ -169,34 +247,33 @@ async function runMode(mode, server, native, tmp) {
     const msg = await alert.textContent();
     check(/'#'/.test(msg) && /residue 6\b/.test(msg), `${label}: bad input shows the parser's message: ${JSON.stringify(msg)}`);
 
-    // The 80-residue prediction.
+    // The 80-residue prediction (no template in the library: the network's prediction).
     await seq.fill(INPUT);
-    await page.getByRole('button', { name: 'Predict' }).click();
-    const download = page.getByRole('button', { name: /Download PDB/ });
     const tPredict = Date.now();
-    await page.waitForFunction(() => document.body.dataset.state === 'done' || !document.getElementById('error').hidden,
-      null, { timeout: gpu ? 540_000 : 180_000, polling: 500 });
-    const err = await page.locator('#error').evaluate((e) => (e.hidden ? '' : e.textContent));
+    const err = await predictAndWait(page, gpu ? 540_000 : 180_000);
     check(!err, `${label}: prediction finished without an error${err ? `: ${err}` : ''}`);
     const summary = await page.locator('#summary').textContent();
-    log(`  ${summary} (wall ${(Date.now() - tPredict) / 1000} s incl. weights/device start)`);
+    log(`  ${summary} (wall ${(Date.now() - tPredict) / 1000} s incl. weights/device start and the library)`);
     const backend = await page.locator('#backend').textContent();
     check(backend.includes(gpu ? 'WebGPU' : 'CPU') && (await page.locator('#backend').getAttribute('data-backend')) === label,
       `${label}: page states the backend: ${JSON.stringify(backend)}`);
     const warnings = await page.locator('#warnings').textContent();
     check(/\bU\b/.test(warnings) && !(await page.locator('#warnings').isHidden()), `${label}: the U -> C substitution is shown as a warning`);
+    const library = await page.locator('#library').textContent();
+    check(await page.locator('#library').getAttribute('data-state') === 'ready' && /21,119 chains/.test(library),
+      `${label}: the template library is loaded: ${JSON.stringify(library.trim())}`);
+    const note = await page.locator('#template-note').evaluate((e) => (e.hidden ? '' : e.textContent));
+    check(note === "No template found (E-value <= 1e-3): this structure is the network's own low-confidence prediction."
+      && await page.locator('#templates').isHidden(), `${label}: no template for the 80 residues, said plainly: ${JSON.stringify(note)}`);
     if (err) return;
 
-    const [dl] = await Promise.all([page.waitForEvent('download'), download.click()]);
-    check(dl.suggestedFilename() === `${ID}.pdb`, `${label}: download is named ${dl.suggestedFilename()}`);
-    const file = path.join(tmp, `${mode}-${dl.suggestedFilename()}`);
-    await dl.saveAs(file);
-    const pdb = fs.readFileSync(file, 'utf8');
-    checkBackbone(pdb, label);
+    const dl = await downloadPdb(page, tmp, mode);
+    check(dl.name === `${ID}.pdb`, `${label}: download is named ${dl.name}`);
+    checkBackbone(dl.pdb, label, EXPECTED_SEQ);
     // wasm32 (scalar f32) and native x86-64 (SIMD/FMA gemm) round differently, and WebGPU sums
     // in yet another order; the relaxation is built to be a smooth map of the network output
     // (docs/DESIGN.md D8, tests/relax_stability.rs), so the PDBs agree to the printed 0.001 A.
-    compareNative(pdb, native, label, 0.001);
+    compareNative(dl.pdb, native.test80.pdb, label, 0.001);
 
     const plotPoints = await page.locator('#plot circle').count();
     check(plotPoints === EXPECTED_SEQ.length, `${label}: pLDDT plot has one point per residue`);
@@ -209,7 +286,35 @@ async function runMode(mode, server, native, tmp) {
       log(`  screenshot -> ${SCREENSHOT}`);
     }
 
+    // Templated: no network run, so this is cheap on WebGPU too.
+    await checkTemplated(page, label, native.t1016, tmp);
+    if (SCREENSHOT_TEMPLATES && !gpu) {
+      await page.waitForTimeout(1000);
+      await page.screenshot({ path: path.resolve(ROOT, SCREENSHOT_TEMPLATES), fullPage: true });
+      log(`  screenshot -> ${SCREENSHOT_TEMPLATES}`);
+    }
+
     if (!gpu) {
+      // "Use templates" off: the network's prediction, as `webfold predict --templates off`.
+      await page.getByLabel('Use templates').uncheck();
+      await seq.fill(SHORT);
+      const e2 = await predictAndWait(page, 120_000);
+      check(!e2, `${label} templates off: prediction finished without an error${e2 ? `: ${e2}` : ''}`);
+      const off = await page.locator('#template-note').evaluate((e) => (e.hidden ? '' : e.textContent));
+      check(await page.locator('#summary').getAttribute('data-method') === 'network' && /^Templates switched off: /.test(off)
+        && await page.locator('#templates').isHidden(), `${label} templates off: the network's prediction, said plainly: ${JSON.stringify(off)}`);
+      const d2 = await downloadPdb(page, tmp, 'off');
+      compareNative(d2.pdb, native.shortOff.pdb, `${label} templates off`, 0.001);
+
+      // Bad template options: the message names the field (checked before any model work).
+      await page.locator('summary', { hasText: 'Template options' }).click();
+      await page.getByLabel('E-value cutoff').fill('abc');
+      await page.getByRole('button', { name: 'Predict' }).click();
+      await page.waitForFunction(() => /E-value/.test(document.getElementById('error').textContent), null, { timeout: 30_000 });
+      check((await page.getByRole('alert').textContent()) === "Template E-value: 'abc' is not a positive number",
+        `${label}: a bad E-value is refused with the field's message`);
+      await page.getByLabel('E-value cutoff').fill('');
+
       // Over the length limit: the parser's message states it.
       await page.getByLabel('Sequence').fill('A'.repeat(1001));
       await page.getByRole('button', { name: 'Predict' }).click();
@@ -217,25 +322,29 @@ async function runMode(mode, server, native, tmp) {
       check(/1001 residues; the limit is 1000/.test(await page.getByRole('alert').textContent()), `${label}: a 1001-residue input is rejected, stating the limit`);
 
       // Cancel stops a running prediction (the worker is terminated) and the page stays usable.
+      // (Templates still off: the network runs long enough to be cancelled.)
       await page.getByLabel('Sequence').fill('MKTAYIAKQRQISFVKSHFSRQ'.repeat(18));
       await page.getByRole('button', { name: 'Predict' }).click();
       await page.waitForTimeout(300);
       await page.getByRole('button', { name: 'Cancel' }).click();
       const st = await page.locator('#status').textContent();
       check(st === 'Cancelled.' && await page.getByRole('button', { name: 'Predict' }).isEnabled(), `${label}: Cancel stops the run (${JSON.stringify(st)})`);
+      await page.getByLabel('Use templates').check();
 
-      // Offline after the first visit: the service worker serves everything from its cache.
+      // Offline after the first visit: the service worker serves everything from its cache,
+      // the template library included.
       await page.evaluate(() => navigator.serviceWorker.ready);
       await page.reload();
       await page.evaluate(() => navigator.serviceWorker.ready);
       await context.setOffline(true);
       await page.reload();
       await page.getByLabel('Sequence').fill(SHORT);
-      await page.getByRole('button', { name: 'Predict' }).click();
-      await page.waitForFunction(() => document.body.dataset.state === 'done' || !document.getElementById('error').hidden,
-        null, { timeout: 120_000, polling: 500 });
+      const e3 = await predictAndWait(page, 120_000);
       const s = await page.locator('#summary').textContent();
-      check(s.startsWith('short: 22 residues'), `${label}: offline reload predicts from the cache: ${JSON.stringify(s)}`);
+      check(!e3 && s.startsWith('short: 22 residues'), `${label}: offline reload predicts from the cache: ${JSON.stringify(s)}${e3 ? ` (${e3})` : ''}`);
+      const rows = await pageTemplates(page);
+      check(await page.locator('#summary').getAttribute('data-method') === 'templates' && rows.length > 0,
+        `${label}: offline, the cached template library is searched (${rows.map((r) => r[0]).join(', ') || 'no template'})`);
       await context.setOffline(false);
     }
   } catch (e) {
@@ -299,7 +408,46 @@ async function runDeviceLoss(server, native, tmp) {
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Download PDB/ }).click()]);
     const file = path.join(tmp, 'lost.pdb');
     await dl.saveAs(file);
-    compareNative(fs.readFileSync(file, 'utf8'), native, label, 0.001);
+    compareNative(fs.readFileSync(file, 'utf8'), native.test80.pdb, label, 0.001);
+  } catch (e) {
+    check(false, `${label}: ${e.message.split('\n')[0]}`);
+  } finally {
+    log(`${label} run took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await context.close();
+  }
+}
+
+// The template library cannot be downloaded (the request is aborted): the page must say so and
+// still predict, with the network (the coordinates of `webfold predict --templates off`; the
+// PDB's REMARK 3 says that the library was not loaded).
+async function runNoLibrary(server, native, tmp) {
+  const label = 'no library';
+  const profile = fs.mkdtempSync(path.join(tmp, 'profile-nolib-'));
+  // No service worker: its install would fail on the aborted file, and it fetches on its own.
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: chromiumFlags(false), acceptsDownloads: true, serviceWorkers: 'block',
+  });
+  let aborted = 0;
+  await context.route(/\/templates\/library\.wftl$/, (route) => { aborted++; return route.abort('connectionrefused'); });
+  const page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', (e) => log(`  page error: ${e.message}`));
+  const t0 = Date.now();
+  try {
+    await page.goto(server.url);
+    await page.getByLabel('Sequence').fill(SHORT);
+    const err = await predictAndWait(page, 180_000);
+    check(aborted > 0, `${label}: the library request was aborted (${aborted}x)`);
+    check(!err, `${label}: prediction finished without an error${err ? `: ${err}` : ''}`);
+    const lib = (await page.locator('#library').textContent()).trim();
+    check(await page.locator('#library').getAttribute('data-state') === 'failed' && /could not be loaded/.test(lib),
+      `${label}: the page says the library could not be loaded: ${JSON.stringify(lib)}`);
+    const note = await page.locator('#template-note').evaluate((e) => (e.hidden ? '' : e.textContent));
+    check(/^The template library could not be loaded \(.+\): this structure is the network's own low-confidence prediction\.$/.test(note)
+      && await page.locator('#summary').getAttribute('data-method') === 'network', `${label}: the result says why the network made it: ${JSON.stringify(note)}`);
+    const dl = await downloadPdb(page, tmp, 'nolib');
+    const remarks = dl.pdb.split('\n').filter((l) => l.startsWith('REMARK   3 ')).map((l) => l.trimEnd());
+    check(remarks[0] === 'REMARK   3 NO TEMPLATE SEARCH (TEMPLATE LIBRARY NOT LOADED)', `${label}: the PDB says why: ${JSON.stringify(remarks)}`);
+    compareNative(dl.pdb, native.shortOff.pdb, label, 0.001, true);
   } catch (e) {
     check(false, `${label}: ${e.message.split('\n')[0]}`);
   } finally {
@@ -312,13 +460,19 @@ async function main() {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error(`no built page in ${DIST} (run ./build.sh build)`);
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'webfold-browser-'));
-  const native = nativePdb(tmp);
+  const native = {
+    test80: nativePdb(tmp, 'test80', INPUT, ID),
+    t1016: nativePdb(tmp, 't1016', T1016, 'T1016'),
+    shortOff: nativePdb(tmp, 'short-off', SHORT, 'short', ['--templates', 'off']),
+  };
+  if (!native.t1016.templates.length) throw new Error('the CLI found no template for T1016 (expected one; see its table above)');
   const server = await startServer(DIST);
   log(`serving ${DIST} at ${server.url}; native reference from ${CLI}`);
   try {
     for (const mode of ['cpu', 'webgpu']) {
       if (!ONLY || ONLY === mode) await runMode(mode, server, native, tmp);
     }
+    if (!ONLY || ONLY === 'nolibrary') await runNoLibrary(server, native, tmp);
     if (!ONLY || ONLY === 'lost') await runDeviceLoss(server, native, tmp);
   } finally {
     server.proc.kill();
