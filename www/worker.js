@@ -14,18 +14,40 @@ const loadWasm = () => (wasmReady ??= wasmInit());
 
 const post = (msg) => self.postMessage(msg);
 
+// A download that receives nothing for this long is abandoned (the page must not wait forever).
+const STALL_MS = 60_000;
+
 // Downloads URL, reporting {type: 'progress', stage, loaded, total} in bytes as it arrives.
 async function download(url, stage, what) {
+  const abort = new AbortController();
+  let watchdog = setTimeout(() => abort.abort(), STALL_MS);
+  const alive = () => { clearTimeout(watchdog); watchdog = setTimeout(() => abort.abort(), STALL_MS); };
+  const why = (e) => (abort.signal.aborted ? `no data for ${STALL_MS / 1000} s` : describe(e));
+  try {
+    return await downloadWith(url, stage, what, abort.signal, alive, why);
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
+
+async function downloadWith(url, stage, what, signal, alive, why) {
   let res;
   try {
-    res = await fetch(url);
+    res = await fetch(url, { signal });
   } catch (e) {
-    throw new Error(`could not fetch ${what} (${url}): ${describe(e)}`);
+    throw new Error(`could not fetch ${what} (${url}): ${why(e)}`);
   }
+  alive();
   if (!res.ok) throw new Error(`could not fetch ${what} (${url}): HTTP ${res.status}`);
   const total = Number(res.headers.get('Content-Length')) || 0;
   post({ type: 'progress', stage, loaded: 0, total });
-  if (!res.body) return new Uint8Array(await res.arrayBuffer());
+  if (!res.body) {
+    try {
+      return new Uint8Array(await res.arrayBuffer());
+    } catch (e) {
+      throw new Error(`the download of ${what} (${url}) broke off: ${why(e)}`);
+    }
+  }
   const reader = res.body.getReader();
   const parts = [];
   let loaded = 0;
@@ -33,12 +55,13 @@ async function download(url, stage, what) {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      alive();
       parts.push(value);
       loaded += value.length;
       post({ type: 'progress', stage, loaded, total });
     }
   } catch (e) {
-    throw new Error(`the download of ${what} (${url}) broke off after ${loaded} bytes: ${describe(e)}`);
+    throw new Error(`the download of ${what} (${url}) broke off after ${loaded} bytes: ${why(e)}`);
   }
   const bytes = new Uint8Array(loaded);
   let off = 0;
