@@ -163,23 +163,13 @@ fn predict(args: &[String]) -> Result<(), String> {
 /// The template search options from `--template-evalue`, `--exclude-templates` and
 /// `--max-template-identity`.
 fn template_options(named: &[(String, String)]) -> Result<SearchOptions, String> {
-    let mut o = SearchOptions::default();
-    if let Some(e) = one(named, "template-evalue") {
-        o.max_evalue = e.parse::<f64>().ok().filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| format!("--template-evalue: '{e}' is not a positive number"))?;
-    }
-    if let Some(list) = one(named, "exclude-templates") {
-        for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            if id.len() < 4 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(format!("--exclude-templates: '{id}' is not a PDB id (4 characters, e.g. 1CRN) or a PDB id + chain (1CRNA)"));
-            }
-            o.exclude.push(id.to_ascii_uppercase());
-        }
-    }
-    if let Some(f) = one(named, "max-template-identity") {
-        let v = f.parse::<f64>().ok().filter(|x| (0.0..=1.0).contains(x)).ok_or_else(|| format!("--max-template-identity: '{f}' is not a fraction between 0 and 1"))?;
-        o.max_identity = Some(v);
-    }
-    Ok(o)
+    let text = |flag: &str| one(named, flag).unwrap_or("");
+    SearchOptions::from_text(
+        text("template-evalue"),
+        text("exclude-templates"),
+        text("max-template-identity"),
+        ["--template-evalue", "--exclude-templates", "--max-template-identity"],
+    )
 }
 
 /// The built-in template library, or `--template-library FILE`.

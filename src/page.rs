@@ -37,30 +37,7 @@ pub struct TemplateSettings {
 /// Checks the page's fields with the CLI's rules (`webfold predict --template-evalue`,
 /// `--exclude-templates`, `--max-template-identity`); the message names the page's field.
 pub fn template_settings(input: &TemplateInput) -> Result<TemplateSettings, String> {
-    let mut search = SearchOptions::default();
-    let e = input.evalue.trim();
-    if !e.is_empty() {
-        search.max_evalue = e
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite() && *x > 0.0)
-            .ok_or_else(|| format!("Template E-value: '{e}' is not a positive number"))?;
-    }
-    for id in input.exclude.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
-        if id.len() < 4 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(format!("Exclude templates: '{id}' is not a PDB id (4 characters, e.g. 1CRN) or a PDB id + chain (1CRNA)"));
-        }
-        search.exclude.push(id.to_ascii_uppercase());
-    }
-    let f = input.max_identity.trim();
-    if !f.is_empty() {
-        let v = f
-            .parse::<f64>()
-            .ok()
-            .filter(|x| (0.0..=1.0).contains(x))
-            .ok_or_else(|| format!("Max. template identity: '{f}' is not a fraction between 0 and 1"))?;
-        search.max_identity = Some(v);
-    }
+    let search = SearchOptions::from_text(&input.evalue, &input.exclude, &input.max_identity, ["Template E-value", "Exclude templates", "Max. template identity"])?;
     Ok(TemplateSettings { enabled: input.use_templates, search })
 }
 

@@ -61,6 +61,32 @@ impl Default for SearchOptions {
     }
 }
 
+impl SearchOptions {
+    /// Options from their text forms, shared by `webfold predict`'s flags and the page's fields
+    /// so that both accept and refuse the same values. `names` name the three fields (E-value,
+    /// exclusions, identity) in the messages; empty text means the default. Exclusions are PDB
+    /// ids (every chain of the entry) or ids + chain, separated by commas or white space.
+    pub fn from_text(evalue: &str, exclude: &str, max_identity: &str, names: [&str; 3]) -> Result<Self, String> {
+        let mut o = SearchOptions::default();
+        let e = evalue.trim();
+        if !e.is_empty() {
+            o.max_evalue = e.parse::<f64>().ok().filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| format!("{}: '{e}' is not a positive number", names[0]))?;
+        }
+        for id in exclude.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()) {
+            if id.len() < 4 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(format!("{}: '{id}' is not a PDB id (4 characters, e.g. 1CRN) or a PDB id + chain (1CRNA)", names[1]));
+            }
+            o.exclude.push(id.to_ascii_uppercase());
+        }
+        let f = max_identity.trim();
+        if !f.is_empty() {
+            let v = f.parse::<f64>().ok().filter(|x| (0.0..=1.0).contains(x)).ok_or_else(|| format!("{}: '{f}' is not a fraction between 0 and 1", names[2]))?;
+            o.max_identity = Some(v);
+        }
+        Ok(o)
+    }
+}
+
 /// One aligned template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
