@@ -27,3 +27,12 @@ class Config:
 
 TINY = Config(c_s=16, c_z=8, heads=2, c_o=4, c_t=8, n_blocks=1, n_struct=2,
               ipa_heads=2, ipa_c=4, ipa_pq=2, ipa_pv=2)
+
+# Opt-in larger model for GPU runs (webfold_train.gpu_run --config gpu; a new run from scratch):
+# the default widths with 6 trunk blocks instead of 4 (575k parameters, about 1.5x the trunk's
+# compute). Sized so that its checkpoint with AdamW state (6.9 MB) still travels to the GPU
+# machine with the tracked tree, data/train.wfd, data/val.wfd and the packed wgpu binary within
+# the 64 MiB limit. Not the shipped model: the committed Rust weights use the default Config.
+GPU = Config(n_blocks=6)
+
+PRESETS = {"default": Config(), "tiny": TINY, "gpu": GPU}

@@ -5,10 +5,16 @@ config in the metadata, and parity fixtures (inputs and PyTorch outputs) for the
         --fixtures tests/fixtures/parity.safetensors
 """
 import argparse
+import json
+import struct
 
 import numpy as np
 import torch
-from safetensors.torch import save_file
+
+try:
+    from safetensors.torch import save_file
+except ImportError:  # e.g. a GPU machine with torch only: write the same format ourselves
+    save_file = None
 
 from .config import Config
 from .model import WebFold
@@ -22,6 +28,35 @@ PARITY_SEQUENCES = [
 ]
 
 
+_DTYPES = {torch.float32: "F32", torch.int32: "I32", torch.int64: "I64", torch.float16: "F16"}
+
+
+def write_safetensors(tensors, path, metadata=None):
+    """Minimal safetensors writer (8-byte little-endian header length, JSON header padded to 8
+    bytes, raw little-endian data), used when the safetensors package is missing. Tensors are
+    laid out as safetensors orders them (wider dtype first, then by name): the same bytes."""
+    header, blobs, off = {}, [], 0
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    rank = {"F16": 0, "I32": 1, "F32": 2, "I64": 3}  # safetensors' Dtype order for these
+    for k in sorted(tensors, key=lambda k: (-rank[_DTYPES[tensors[k].dtype]], k)):
+        t = tensors[k].detach().cpu().contiguous()
+        b = t.numpy().tobytes()
+        header[k] = {"dtype": _DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h)
+        for b in blobs:
+            f.write(b)
+
+
+def _save(tensors, path, metadata=None):
+    (save_file or write_safetensors)(tensors, path, metadata=metadata)
+
+
 def load_model(ckpt_path):
     ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     cfg = Config.from_json(ckpt["config"])
@@ -32,7 +67,7 @@ def load_model(ckpt_path):
 
 def export_weights(model, cfg, path, step=0):
     tensors = {k: v.detach().float().contiguous() for k, v in model.state_dict().items()}
-    save_file(tensors, path, metadata={"webfold_config": cfg.to_json(), "train_step": str(step)})
+    _save(tensors, path, metadata={"webfold_config": cfg.to_json(), "train_step": str(step)})
     return sum(v.numel() for v in tensors.values())
 
 
@@ -48,7 +83,7 @@ def export_fixtures(model, path, sequences=PARITY_SEQUENCES):
         out[f"{i}.atoms"] = o["atoms"][0].contiguous()
         out[f"{i}.plddt"] = o["plddt"][0].contiguous()
         out[f"{i}.distogram"] = o["distogram"][0].contiguous()
-    save_file(out, path, metadata={"sequences": ",".join(sequences)})
+    _save(out, path, metadata={"sequences": ",".join(sequences)})
 
 
 def main(argv=None):
