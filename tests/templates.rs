@@ -267,3 +267,15 @@ fn search_finds_local_alignments_far_from_the_sequence_starts() {
         assert!(hit.evalue <= 1e-3, "{q}/{target}: E {}", hit.evalue);
     }
 }
+
+#[test]
+fn remark_lines_fit_the_pdb_columns_uncut() {
+    let t = templates();
+    let lib = &t.library;
+    let k = lib.find("1CRNA").unwrap_or(0);
+    let seq = std::str::from_utf8(lib.sequence(k)).unwrap().to_string();
+    let m = templates::predict(t, &seq, &SearchOptions::default()).unwrap();
+    for r in templates::remarks(&m.templates, &lib.source, 1e-3).iter().chain(&templates::remarks(&[], &lib.source, 1e-3)) {
+        assert!(r.len() <= 69, "REMARK 3 text longer than its 69 columns would be cut: {r}");
+    }
+}

@@ -9,10 +9,17 @@
 use super::library::{dihedral, place, BB_BINS};
 use crate::geometry::{add, any_perpendicular, cross, dot, scale, sub, unit, V3};
 
-/// Torsion bin of a virtual torsion in radians (15-degree bins from -180 degrees).
+/// Torsion bin of a virtual torsion in radians (15-degree bins from -180 degrees; +180 wraps to
+/// bin 0). The library stores torsions in steps of 360/256 degrees, so every 45-degree bin edge
+/// is a stored value and about 3% of template torsions lie exactly on an edge; there the last
+/// bit of `atan2` (glibc natively, Rust's libm in wasm) would pick the bin, and the page's model
+/// would differ from the CLI's. Values within 1e-6 of a bin (1.5e-5 degrees) are therefore
+/// snapped to the edge first.
 fn bin(tau: f64) -> usize {
-    let deg = tau.to_degrees() + 180.0;
-    ((deg / (360.0 / BB_BINS as f64)).floor().max(0.0) as usize).min(BB_BINS - 1)
+    let x = (tau.to_degrees() + 180.0) / (360.0 / BB_BINS as f64);
+    let r = x.round();
+    let x = if (x - r).abs() < 1e-6 { r } else { x };
+    (x.floor().max(0.0) as usize) % BB_BINS
 }
 
 /// The local frame of residue `b` between neighbours `a` and `c`: x along a -> c, y along the

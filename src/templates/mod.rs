@@ -136,24 +136,17 @@ pub fn build(lib: &Library, sequence: &str, chosen: &[choose::Scored]) -> Templa
 pub fn remarks(templates: &[TemplateUse], library_source: &str, max_evalue: f64) -> Vec<String> {
     if templates.is_empty() {
         return vec![
-            format!("NO TEMPLATE FOUND (E-VALUE <= {max_evalue:.0E}) IN {}", library_source.to_uppercase()),
+            format!("NO TEMPLATE FOUND (E-VALUE <= {max_evalue:.0E})"),
+            format!("LIBRARY SEARCHED: {}", library_source.to_uppercase()),
             "STRUCTURE IS THE NETWORK'S OWN LOW-CONFIDENCE PREDICTION".to_string(),
         ];
     }
     let mut out = vec![format!("TEMPLATE-BASED MODEL; LIBRARY: {}", library_source.to_uppercase())];
     for (k, t) in templates.iter().enumerate() {
-        out.push(format!(
-            "TEMPLATE {} PDB {} CHAIN {} IDENTITY {:.1}% QUERY {}-{} TEMPLATE {}-{}",
-            k + 1,
-            t.pdb_id,
-            t.chain,
-            t.identity,
-            t.query_from,
-            t.query_to,
-            t.template_from,
-            t.template_to
-        ));
-        out.push(format!("TEMPLATE {} EVALUE {:.1E} BITS {:.1} COVERAGE {:.0}% RESIDUES USED {}", k + 1, t.evalue, t.bits, 100.0 * t.coverage, t.residues_used));
+        let n = k + 1;
+        out.push(format!("TEMPLATE {n} PDB {} CHAIN {} IDENTITY {:.1}%", t.pdb_id, t.chain, t.identity));
+        out.push(format!("TEMPLATE {n} QUERY {}-{} TEMPLATE {}-{}", t.query_from, t.query_to, t.template_from, t.template_to));
+        out.push(format!("TEMPLATE {n} EVALUE {:.1E} BITS {:.1} COVERAGE {:.0}% USED {}", t.evalue, t.bits, 100.0 * t.coverage, t.residues_used));
     }
     out
 }
