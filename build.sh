@@ -6,7 +6,8 @@
 #   ./build.sh serve [PORT]  build when sources changed, then serve dist/ on http://127.0.0.1:PORT
 #                            (default 8080)
 #   ./build.sh test          every test: cargo tests (parity included), the Python training
-#                            tests, then the browser tests (test-browser)
+#                            tests, then the browser tests (test-browser); installs what they
+#                            need when it is missing (test_tools, web_tools)
 #   ./build.sh test-browser [ARGS]  only the browser tests (quick wasm profile -> dist-test/);
 #                            ARGS go to tests/browser/run.mjs (e.g. --only cpu)
 #   ./build.sh bench-browser [ARGS]  the browser benchmark on the shipped build (dist/); ARGS go
@@ -42,6 +43,27 @@ web_tools() {
   if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -f node_modules/3dmol/build/3Dmol-min.js ] \
      || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund
+  fi
+}
+
+# Installs what the tests need when it is missing, by package name: Debian's tm-align
+# (TMscore), chromium and nodejs/npm through apt-get (sudo when not root), and torch, numpy,
+# safetensors, pytest and gemmi through pip for $PYTHON. The wasm tools come from web_tools.
+test_tools() {
+  local need_apt=()
+  command -v TMscore >/dev/null || need_apt+=(tm-align)
+  [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || need_apt+=(chromium)
+  command -v node >/dev/null || need_apt+=(nodejs npm)
+  if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "build.sh: installing ${need_apt[*]} (apt-get)" >&2
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need_apt[@]}"
+  fi
+  if ! "$PYTHON" -c "import torch, numpy, safetensors, pytest, gemmi" 2>/dev/null; then
+    echo "build.sh: installing torch numpy safetensors pytest gemmi (pip)" >&2
+    "$PYTHON" -m pip install -q torch numpy safetensors pytest gemmi
   fi
 }
 
@@ -97,6 +119,7 @@ case "${1:-build}" in
     exec "$PYTHON" scripts/serve.py dist "$port"
     ;;
   test)
+    test_tools
     cargo test --all-targets
     (cd train && "$PYTHON" -m pytest -q tests)
     "$0" test-browser
