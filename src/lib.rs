@@ -12,6 +12,7 @@ pub mod predict;
 pub mod geometry;
 pub mod page;
 pub mod pdb;
+pub mod modelcif;
 pub mod sequence;
 pub mod templates;
 #[cfg(not(target_arch = "wasm32"))]

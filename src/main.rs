@@ -17,10 +17,11 @@ const USAGE: &str = "\
 webfold: protein backbone structure prediction from sequence
 
 USAGE:
-  webfold predict INPUT.fasta|- --out DIR [--templates on|off] [--template-evalue X]
+  webfold predict INPUT.fasta|- --out DIR [--format pdb|cif|both] [--templates on|off] [--template-evalue X]
           [--exclude-templates ID,...] [--max-template-identity F] [--template-library FILE]
           [--device cpu|wgpu] [--weights FILE]
-      Writes DIR/<id>.pdb for every FASTA record (id = the header's first word);
+      Writes DIR/<id>.pdb (and/or DIR/<id>.cif, ModelCIF with per-residue pLDDT, with
+      --format cif|both) for every FASTA record (id = the header's first word);
       '-' reads standard input. B-factor column = pLDDT (0-100). Each record is first
       searched against the template library (known structures deposited before mid-2018);
       with a template (E-value <= X, default 1e-3) the model is built on it, otherwise the
@@ -105,7 +106,7 @@ fn one<'a>(named: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 fn predict(args: &[String]) -> Result<(), String> {
-    let (pos, named) = split_args(args, &["out", "weights", "device", "templates", "template-evalue", "exclude-templates", "max-template-identity", "template-library"])?;
+    let (pos, named) = split_args(args, &["out", "format", "weights", "device", "templates", "template-evalue", "exclude-templates", "max-template-identity", "template-library"])?;
     let [input] = pos.as_slice() else {
         return Err(format!("predict takes one input (a FASTA file or '-'), got {}\n\n{USAGE}", pos.len()));
     };
@@ -120,6 +121,12 @@ fn predict(args: &[String]) -> Result<(), String> {
     let source = if input == "-" { "standard input" } else { input.as_str() };
     // Every record is validated (lengths included) before any model work starts.
     let records = parse_bytes(&bytes, &ParseOptions::default()).map_err(|e| format!("{source}: {e}"))?;
+    let (write_pdb, write_cif) = match one(&named, "format").unwrap_or("pdb") {
+        "pdb" => (true, false),
+        "cif" => (false, true),
+        "both" => (true, true),
+        other => return Err(format!("--format: '{other}' is not one of pdb, cif, both")),
+    };
     let search = template_options(&named)?;
     let templates = match one(&named, "templates").unwrap_or("on") {
         "on" => Some(read_templates(&named)?),
@@ -151,10 +158,17 @@ fn predict(args: &[String]) -> Result<(), String> {
             return Err(format!("two records map to the same file name '{stem}.pdb'"));
         }
         let prediction = predictor.predict_with(record, &source);
-        let path = out.join(format!("{stem}.pdb"));
-        let text = prediction.pdb(&record.id);
-        std::fs::write(&path, text).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
-        eprintln!("{}: {} residues, mean pLDDT {:.1} -> {}", record.id, record.len(), prediction.structure.mean_plddt(), path.display());
+        let mut written = Vec::new();
+        for (want, ext) in [(write_pdb, "pdb"), (write_cif, "cif")] {
+            if !want {
+                continue;
+            }
+            let path = out.join(format!("{stem}.{ext}"));
+            let text = if ext == "pdb" { prediction.pdb(&record.id) } else { prediction.modelcif(&record.id) };
+            std::fs::write(&path, text).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+            written.push(path.display().to_string());
+        }
+        eprintln!("{}: {} residues, mean pLDDT {:.1} -> {}", record.id, record.len(), prediction.structure.mean_plddt(), written.join(", "));
         eprint!("{}", template_summary(&prediction.templates, templates.is_some(), search.max_evalue));
     }
     Ok(())

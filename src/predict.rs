@@ -24,6 +24,11 @@ impl Prediction {
     pub fn pdb(&self, title: &str) -> String {
         crate::pdb::write_pdb_with_remarks(&self.structure, title, &self.remarks)
     }
+
+    /// The ModelCIF file text (same coordinates and pLDDT as [`Prediction::pdb`]).
+    pub fn modelcif(&self, title: &str) -> String {
+        crate::modelcif::write_modelcif(&self.structure, title, &self.templates)
+    }
 }
 
 /// Where templates come from for one prediction.
