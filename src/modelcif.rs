@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use crate::geometry::Structure;
-use crate::pdb::coordinate_shift;
+use crate::pdb::{coordinate_shift, residue_atoms};
 use crate::sequence::three_letter;
 use crate::templates::TemplateUse;
 
@@ -75,21 +75,7 @@ pub fn write_modelcif(s: &Structure, title: &str, templates: &[TemplateUse]) -> 
         let res = three_letter(seq.get(i).copied().unwrap_or('X'));
         let b = s.plddt.get(i).copied().unwrap_or(0.0);
         let b = if b.is_nan() { 0.0 } else { (b as f64).clamp(0.0, 999.99) };
-        let mut atoms: Vec<(&str, [f32; 3], &str)> = Vec::with_capacity(5);
-        if let Some(p) = s.n.get(i) {
-            atoms.push(("N", *p, "N"));
-        }
-        atoms.push(("CA", s.ca[i], "C"));
-        if let Some(p) = s.c.get(i) {
-            atoms.push(("C", *p, "C"));
-        }
-        if let Some(p) = s.o.get(i) {
-            atoms.push(("O", *p, "O"));
-        }
-        if let Some(Some(p)) = s.cb.get(i) {
-            atoms.push(("CB", *p, "C"));
-        }
-        for (atom, p, el) in atoms {
+        for (atom, p, el) in residue_atoms(s, i) {
             serial += 1;
             let _ = writeln!(o, "ATOM {serial} {el} {atom} . {res} A 1 {} ? {:.3} {:.3} {:.3} 1.00 {b:.2} {} A 1", i + 1, coord(p[0], 0), coord(p[1], 1), coord(p[2], 2), i + 1);
         }

@@ -47,6 +47,26 @@ pub fn coordinate_shift(s: &Structure) -> [f64; 3] {
     shift
 }
 
+/// The atoms of residue `i` as the files list them: (name, position, element) for N, CA, C, O
+/// and CB (glycine has none), skipping any the structure lacks. Shared with the ModelCIF writer.
+pub fn residue_atoms(s: &Structure, i: usize) -> Vec<(&'static str, [f32; 3], &'static str)> {
+    let mut atoms = Vec::with_capacity(5);
+    if let Some(p) = s.n.get(i) {
+        atoms.push(("N", *p, "N"));
+    }
+    atoms.push(("CA", s.ca[i], "C"));
+    if let Some(p) = s.c.get(i) {
+        atoms.push(("C", *p, "C"));
+    }
+    if let Some(p) = s.o.get(i) {
+        atoms.push(("O", *p, "O"));
+    }
+    if let Some(Some(p)) = s.cb.get(i) {
+        atoms.push(("CB", *p, "C"));
+    }
+    atoms
+}
+
 /// Printable ASCII only, no more than `max` characters.
 fn clean_text(s: &str, max: usize) -> String {
     s.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).take(max).collect::<String>().trim().to_string()
@@ -117,21 +137,7 @@ pub fn write_pdb_with_remarks(s: &Structure, title: &str, remarks: &[String]) ->
         let res = three_letter(aa);
         let b = s.plddt.get(i).copied().unwrap_or(0.0);
         let num = i + 1;
-        let mut atoms: Vec<(&str, [f32; 3], &str)> = Vec::with_capacity(5);
-        if let Some(p) = s.n.get(i) {
-            atoms.push(("N", *p, "N"));
-        }
-        atoms.push(("CA", s.ca[i], "C"));
-        if let Some(p) = s.c.get(i) {
-            atoms.push(("C", *p, "C"));
-        }
-        if let Some(p) = s.o.get(i) {
-            atoms.push(("O", *p, "O"));
-        }
-        if let Some(Some(p)) = s.cb.get(i) {
-            atoms.push(("CB", *p, "C"));
-        }
-        for (name, p, el) in atoms {
+        for (name, p, el) in residue_atoms(s, i) {
             serial += 1;
             atom_line(&mut out, serial, name, res, CHAIN_ID, num, p, shift, b, el);
         }
