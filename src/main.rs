@@ -111,16 +111,8 @@ fn predict(args: &[String]) -> Result<(), String> {
         return Err(format!("predict takes one input (a FASTA file or '-'), got {}\n\n{USAGE}", pos.len()));
     };
     let out = PathBuf::from(one(&named, "out").ok_or("predict needs --out DIR")?);
-    let bytes = if input == "-" {
-        let mut b = Vec::new();
-        std::io::stdin().read_to_end(&mut b).map_err(|e| format!("reading standard input: {e}"))?;
-        b
-    } else {
-        std::fs::read(input).map_err(|e| format!("cannot read '{input}': {e}"))?
-    };
-    let source = if input == "-" { "standard input" } else { input.as_str() };
     // Every record is validated (lengths included) before any model work starts.
-    let records = parse_bytes(&bytes, &ParseOptions::default()).map_err(|e| format!("{source}: {e}"))?;
+    let records = read_records(input)?;
     let (write_pdb, write_cif) = match one(&named, "format").unwrap_or("pdb") {
         "pdb" => (true, false),
         "cif" => (false, true),
@@ -172,6 +164,19 @@ fn predict(args: &[String]) -> Result<(), String> {
         eprint!("{}", template_summary(&prediction.templates, templates.is_some(), search.max_evalue));
     }
     Ok(())
+}
+
+/// Reads and parses a FASTA file, or standard input for '-'; errors name the source.
+fn read_records(input: &str) -> Result<Vec<webfold::sequence::Record>, String> {
+    let bytes = if input == "-" {
+        let mut b = Vec::new();
+        std::io::stdin().read_to_end(&mut b).map_err(|e| format!("reading standard input: {e}"))?;
+        b
+    } else {
+        std::fs::read(input).map_err(|e| format!("cannot read '{input}': {e}"))?
+    };
+    let source = if input == "-" { "standard input" } else { input };
+    parse_bytes(&bytes, &ParseOptions::default()).map_err(|e| format!("{source}: {e}"))
 }
 
 /// The template search options from `--template-evalue`, `--exclude-templates` and
@@ -390,14 +395,7 @@ fn search(args: &[String]) -> Result<(), String> {
     let [input] = pos.as_slice() else {
         return Err(format!("search takes one input (a FASTA file or '-'), got {}\n\n{USAGE}", pos.len()));
     };
-    let bytes = if input == "-" {
-        let mut b = Vec::new();
-        std::io::stdin().read_to_end(&mut b).map_err(|e| format!("reading standard input: {e}"))?;
-        b
-    } else {
-        std::fs::read(input).map_err(|e| format!("cannot read '{input}': {e}"))?
-    };
-    let records = parse_bytes(&bytes, &ParseOptions::default()).map_err(|e| format!("{input}: {e}"))?;
+    let records = read_records(input)?;
     let options = template_options(&named)?;
     let t = read_templates(&named)?;
     if let Some(path) = one(&named, "library-fasta") {
@@ -442,21 +440,10 @@ fn templates_benchmark(args: &[String]) -> Result<(), String> {
     let chains = webfold::templates::benchmark::sample(&t, n, seed);
     eprintln!("templates-benchmark: {} chains (seed {seed}), own PDB entry excluded, E <= {max_evalue:e}", chains.len());
     let mut done = 0;
-    let results = webfold::templates::benchmark::run(&t, &chains, max_evalue, &out, |r| {
+    let (results, residues) = webfold::templates::benchmark::run(&t, &chains, max_evalue, &out, |r| {
         done += 1;
         eprintln!("  [{done}/{}] {} L={} templates {} TM {:.3} lDDT {:.1} pLDDT {:.1} ({:.2} s)", chains.len(), r.name, r.length, r.templates, r.tm, r.lddt, r.mean_plddt, r.seconds);
     })?;
-    let text = std::fs::read_to_string(out.join("residues.tsv")).map_err(|e| e.to_string())?;
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).ok_or_else(|| format!("residues.tsv lacks column {name}"));
-    let (pc, lc) = (col("plddt")?, col("lddt")?);
-    let residues: Vec<(f64, f64)> = lines
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            Some((f.get(pc)?.parse().ok()?, f.get(lc)?.parse().ok()?))
-        })
-        .collect();
     let summary = webfold::templates::benchmark::summary(&results, &residues);
     std::fs::write(out.join("summary.md"), &summary).map_err(|e| e.to_string())?;
     print!("{summary}");

@@ -279,3 +279,11 @@ fn remark_lines_fit_the_pdb_columns_uncut() {
         assert!(r.len() <= 69, "REMARK 3 text longer than its 69 columns would be cut: {r}");
     }
 }
+
+#[test]
+fn gaps_to_the_nearest_templated_residue() {
+    let t = [false, false, true, false, false, false, true, false];
+    let g = templates::gaps_to_templated(&t);
+    assert_eq!(g, vec![Some(2), Some(1), Some(0), Some(1), Some(2), Some(1), Some(0), Some(1)]);
+    assert_eq!(templates::gaps_to_templated(&[false, false]), vec![None, None]);
+}

@@ -91,6 +91,15 @@ pub(crate) fn any_perpendicular(u: V3) -> V3 {
     };
     unit(cross(u, ax)).unwrap_or([0.0, 0.0, 1.0])
 }
+/// Mean of the points (the origin for none).
+pub(crate) fn centroid(p: &[V3]) -> V3 {
+    let mut c = [0.0; 3];
+    for q in p {
+        c = add(c, *q);
+    }
+    scale(c, 1.0 / p.len().max(1) as f64)
+}
+
 /// Euclidean distance between f32 points, computed in f64.
 pub fn distance(a: [f32; 3], b: [f32; 3]) -> f64 {
     dist(v64(a), v64(b))

@@ -2,7 +2,7 @@
 //! the eigenvector of the largest eigenvalue of a symmetric 4x4 matrix built from the
 //! correlation of the centred sets; found here by cyclic Jacobi rotations, deterministic).
 
-use super::{add, dot, scale, sub, V3};
+use super::{add, centroid, dot, sub, V3};
 
 /// A rigid transform x -> R x + t.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,14 +18,6 @@ impl Transform {
         let r = &self.rot;
         add([dot(r[0], p), dot(r[1], p), dot(r[2], p)], self.shift)
     }
-}
-
-fn centroid(p: &[V3]) -> V3 {
-    let mut c = [0.0; 3];
-    for q in p {
-        c = add(c, *q);
-    }
-    scale(c, 1.0 / p.len().max(1) as f64)
 }
 
 /// Eigen-decomposition of a symmetric 4x4 matrix by cyclic Jacobi: (eigenvalues, eigenvectors as

@@ -51,13 +51,15 @@ pub fn sample(t: &Templates, n: usize, seed: u64) -> Vec<usize> {
     picked
 }
 
-/// Runs the benchmark on `chains`, writing `chains.tsv` and `residues.tsv` into `out`.
-pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut progress: impl FnMut(&ChainResult)) -> Result<Vec<ChainResult>, String> {
+/// Runs the benchmark on `chains`, writing `chains.tsv` and `residues.tsv` into `out`. Returns
+/// the chains' results and, for every residue of a modelled chain, (pLDDT, true CA-lDDT).
+pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut progress: impl FnMut(&ChainResult)) -> Result<(Vec<ChainResult>, Vec<(f64, f64)>), String> {
     let lib = &t.library;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
     let mut chain_tsv = String::from("chain\tlength\ttemplate\tevalue\tidentity\ttemplates\tcoverage\ttm\tlddt\tmean_plddt\tseconds\n");
     let mut res_tsv = format!("chain\tresidue\ttemplated\tgap\t{}\tplddt\tlddt\n", super::confidence::FEATURES.join("\t"));
     let mut results = Vec::new();
+    let mut residues = Vec::new();
     for &k in chains {
         let name = lib.name(k).to_string();
         let seq = String::from_utf8_lossy(lib.sequence(k)).into_owned();
@@ -72,9 +74,11 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
                 let s = &m.structure;
                 let (tm, _) = tmscore_ca(&seq, &s.ca, &seq, &native).map_err(|e| format!("{name}: {e}"))?;
                 let per = lddt_ca_per_residue(&s.ca, &native);
-                let templated: Vec<usize> = (0..seq.len()).filter(|&i| m.features[i].is_some()).collect();
+                let templated: Vec<bool> = m.features.iter().map(Option::is_some).collect();
+                let gaps = super::gaps_to_templated(&templated);
                 for i in 0..seq.len() {
-                    let gap = templated.iter().map(|&j| j.abs_diff(i)).min().unwrap_or(usize::MAX);
+                    let gap = gaps[i].unwrap_or(usize::MAX);
+                    residues.push((s.plddt[i] as f64, per[i]));
                     let f = m.features[i].map(|f| f.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join("\t")).unwrap_or_else(|| vec!["nan"; 6].join("\t"));
                     let _ = writeln!(res_tsv, "{name}\t{}\t{}\t{gap}\t{f}\t{:.2}\t{:.2}", i + 1, m.features[i].is_some() as u8, s.plddt[i], per[i]);
                 }
@@ -84,7 +88,7 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
                     length: seq.len(),
                     best: Some((format!("{}{}", first.pdb_id, first.chain), first.evalue, first.identity / 100.0)),
                     templates: m.templates.len(),
-                    coverage: templated.len() as f64 / seq.len() as f64,
+                    coverage: templated.iter().filter(|&&x| x).count() as f64 / seq.len() as f64,
                     tm,
                     lddt: per.iter().sum::<f64>() / per.len().max(1) as f64,
                     mean_plddt: s.mean_plddt() as f64,
@@ -100,7 +104,7 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
     let write = |f: &str, text: &str| std::fs::write(out.join(f), text).map_err(|e| format!("cannot write '{}': {e}", out.join(f).display()));
     write("chains.tsv", &chain_tsv)?;
     write("residues.tsv", &res_tsv)?;
-    Ok(results)
+    Ok((results, residues))
 }
 
 /// Markdown tables: TM-score by E-value and identity bin of the best template, and the pLDDT

@@ -91,15 +91,10 @@ pub fn build(lib: &Library, sequence: &str, chosen: &[choose::Scored]) -> Templa
     let mut c: Vec<[f32; 3]> = c.into_iter().map(v32).collect();
     // The restraint target is the model itself (no coil: the trace already has 3.8 A steps).
     relax_with(&mut n, &mut ca, &mut c, &RelaxOptions { coil_ca_ca: 0.0, ..RelaxOptions::default() });
-    let templated: Vec<usize> = (0..l).filter(|&i| trace.source[i].is_some()).collect();
+    let gaps = gaps_to_templated(&trace.source.iter().map(Option::is_some).collect::<Vec<_>>());
     let plddt: Vec<f32> = (0..l)
         .map(|i| {
-            let p = if trace.source[i].is_some() {
-                trace.plddt[i]
-            } else {
-                let gap = templated.iter().map(|&j| j.abs_diff(i)).min();
-                confidence::modelled_plddt(gap)
-            };
+            let p = if trace.source[i].is_some() { trace.plddt[i] } else { confidence::modelled_plddt(gaps[i]) };
             p.clamp(0.0, 100.0) as f32
         })
         .collect();
@@ -111,11 +106,12 @@ pub fn build(lib: &Library, sequence: &str, chosen: &[choose::Scored]) -> Templa
         .map(|(k, s)| {
             let h = &s.hit;
             let name = lib.name(h.chain);
+            let pdb_id = lib.entry(h.chain);
             let (qa, qb) = h.query_range();
             let (ta, tb) = h.template_range();
             TemplateUse {
-                pdb_id: name[..name.len().min(4)].to_string(),
-                chain: name.get(4..).unwrap_or("").to_string(),
+                pdb_id: pdb_id.to_string(),
+                chain: name[pdb_id.len()..].to_string(),
                 identity: 100.0 * h.identity,
                 coverage: h.coverage(l),
                 query_from: qa + 1,
@@ -129,6 +125,30 @@ pub fn build(lib: &Library, sequence: &str, chosen: &[choose::Scored]) -> Templa
         })
         .collect();
     TemplateModel { structure, templates, features: trace.features }
+}
+
+/// For each residue, how many residues away the nearest templated one is (0 for a templated
+/// residue; `None` when no residue is templated). Two sweeps, linear in the length.
+pub fn gaps_to_templated(templated: &[bool]) -> Vec<Option<usize>> {
+    let l = templated.len();
+    let mut gap: Vec<Option<usize>> = vec![None; l];
+    let mut last: Option<usize> = None;
+    for i in 0..l {
+        if templated[i] {
+            last = Some(i);
+        }
+        gap[i] = last.map(|j| i - j);
+    }
+    let mut next: Option<usize> = None;
+    for i in (0..l).rev() {
+        if templated[i] {
+            next = Some(i);
+        }
+        if let Some(j) = next {
+            gap[i] = Some(gap[i].map_or(j - i, |g| g.min(j - i)));
+        }
+    }
+    gap
 }
 
 /// PDB REMARK 3 lines (without the "REMARK   3 " prefix) naming the templates, or saying that

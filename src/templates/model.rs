@@ -11,7 +11,7 @@
 use super::choose::Scored;
 use super::library::Library;
 use crate::geometry::superpose::superpose;
-use crate::geometry::{add, any_perpendicular, cross, dist, dot, norm, scale, sub, unit, V3};
+use crate::geometry::{add, any_perpendicular, centroid, cross, dist, dot, norm, scale, sub, unit, V3};
 
 /// Residues sharing fewer positions with the model than this are placed as a separate domain.
 const MIN_OVERLAP: usize = 8;
@@ -34,14 +34,6 @@ pub struct TraceModel {
     pub features: Vec<Option<[f64; 6]>>,
 }
 
-fn centroid(p: &[V3]) -> V3 {
-    let mut c = [0.0; 3];
-    for q in p {
-        c = add(c, *q);
-    }
-    scale(c, 1.0 / p.len().max(1) as f64)
-}
-
 fn radius_of_gyration(p: &[V3]) -> f64 {
     let c = centroid(p);
     (p.iter().map(|q| dot(sub(*q, c), sub(*q, c))).sum::<f64>() / p.len().max(1) as f64).sqrt()
@@ -56,7 +48,6 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored]) -> TraceMod
     for (t, s) in chosen.iter().enumerate() {
         let tca = lib.ca(s.hit.chain);
         let shared: Vec<(V3, V3)> = s.hit.pairs.iter().filter_map(|&(q, j)| ca[q].map(|m| (tca[j], m))).collect();
-        let placed: Vec<V3> = ca.iter().flatten().copied().collect();
         let transform = if t == 0 {
             crate::geometry::superpose::Transform::IDENTITY
         } else if shared.len() >= MIN_OVERLAP {
@@ -65,6 +56,7 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored]) -> TraceMod
         } else {
             // A separate domain: no shared residues tell its orientation. It keeps its own and
             // is set beside the model, on the side where its chain connects.
+            let placed: Vec<V3> = ca.iter().flatten().copied().collect();
             let new: Vec<V3> = s.hit.pairs.iter().filter(|p| ca[p.0].is_none()).map(|p| tca[p.1]).collect();
             let (cm, cn) = (centroid(&placed), centroid(&new));
             let first_new = s.hit.pairs.iter().find(|p| ca[p.0].is_none()).map_or(0, |p| p.0);
