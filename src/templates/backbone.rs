@@ -11,7 +11,7 @@ use crate::geometry::{add, any_perpendicular, cross, dot, scale, sub, unit, V3};
 
 /// Torsion bin of a virtual torsion in radians (15-degree bins from -180 degrees; +180 wraps to
 /// bin 0). The library stores torsions in steps of 360/256 degrees, so every 45-degree bin edge
-/// is a stored value and about 3% of template torsions lie exactly on an edge; there the last
+/// is a stored value and 3.9% of the stored torsions lie exactly on an edge; there the last
 /// bit of `atan2` (glibc natively, Rust's libm in wasm) would pick the bin, and the page's model
 /// would differ from the CLI's. Values within 1e-6 of a bin (1.5e-5 degrees) are therefore
 /// snapped to the edge first.
