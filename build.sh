@@ -46,25 +46,60 @@ web_tools() {
   fi
 }
 
+# apt-get install PACKAGE... (sudo when not root; the package lists are refreshed once).
+APT_UPDATED=
+apt_install() {
+  echo "build.sh: installing $* (apt-get)" >&2
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  if [ -z "$APT_UPDATED" ]; then "${sudo[@]}" apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$@"
+}
+
+PY_PACKAGES=(torch numpy safetensors pytest gemmi)
+# Sets $PYTHON (exported: the Rust tests call it) to a Python with the test packages, installing
+# them when missing: into $PYTHON itself when pip may write there, otherwise (Debian's own
+# python3 is "externally managed", PEP 668, or has no pip) into a virtual environment under
+# ~/.cache/webfold-venv, whose bin/ then leads PATH.
+python_env() {
+  local venv="$HOME/.cache/webfold-venv" check="import torch, numpy, safetensors, pytest, gemmi"
+  command -v "$PYTHON" >/dev/null || apt_install python3 python3-venv
+  if [ -x "$venv/bin/python3" ] && ! "$PYTHON" -c "$check" 2>/dev/null; then
+    PYTHON="$venv/bin/python3"
+  fi
+  if ! "$PYTHON" -c "$check" 2>/dev/null; then
+    local managed
+    managed="$("$PYTHON" -c 'import os, sysconfig; print(os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))')"
+    if [ "$managed" = True ] || ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+      if [ ! -x "$venv/bin/python3" ]; then
+        echo "build.sh: $PYTHON cannot take pip packages; making a virtual environment in $venv" >&2
+        "$PYTHON" -m venv "$venv" 2>/dev/null || { rm -rf "$venv"; apt_install python3-venv; "$PYTHON" -m venv "$venv"; }
+      fi
+      PYTHON="$venv/bin/python3"
+    fi
+    echo "build.sh: installing ${PY_PACKAGES[*]} (pip, for $PYTHON)" >&2
+    "$PYTHON" -m pip install -q "${PY_PACKAGES[@]}"
+  fi
+  case "$PYTHON" in "$venv"/*) export PATH="$venv/bin:$PATH" ;; esac
+  export PYTHON
+}
+
 # Installs what the tests need when it is missing, by package name: Debian's tm-align
-# (TMscore), chromium and nodejs/npm through apt-get (sudo when not root), and torch, numpy,
-# safetensors, pytest and gemmi through pip for $PYTHON. The wasm tools come from web_tools.
+# (TMscore), chromium and nodejs/npm through apt-get, the Python packages (python_env). The
+# wasm tools come from web_tools.
 test_tools() {
   local need_apt=()
   command -v TMscore >/dev/null || need_apt+=(tm-align)
   [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || need_apt+=(chromium)
   command -v node >/dev/null || need_apt+=(nodejs npm)
-  if [ ${#need_apt[@]} -gt 0 ]; then
-    echo "build.sh: installing ${need_apt[*]} (apt-get)" >&2
-    local sudo=()
-    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-    "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need_apt[@]}"
+  if [ ${#need_apt[@]} -gt 0 ]; then apt_install "${need_apt[@]}"; fi
+  local node_major
+  node_major="$(node -p 'process.versions.node.split(".")[0]')"
+  if [ "$node_major" -lt 20 ]; then
+    echo "build.sh: the browser tests' driver (playwright-core) needs Node.js 20 or newer; this machine has $(node --version) (Debian 12's own package is 18: take Node.js 20 from Debian 13 or nodesource)" >&2
+    exit 1
   fi
-  if ! "$PYTHON" -c "import torch, numpy, safetensors, pytest, gemmi" 2>/dev/null; then
-    echo "build.sh: installing torch numpy safetensors pytest gemmi (pip)" >&2
-    "$PYTHON" -m pip install -q torch numpy safetensors pytest gemmi
-  fi
+  python_env
 }
 
 # build_web PROFILE OUT_DIR: the wasm library built with PROFILE, assembled into OUT_DIR.

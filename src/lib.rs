@@ -13,6 +13,7 @@ pub mod geometry;
 pub mod page;
 pub mod pdb;
 pub mod modelcif;
+pub mod archive;
 pub mod sequence;
 pub mod templates;
 #[cfg(not(target_arch = "wasm32"))]

@@ -10,7 +10,8 @@
 //!   position and the 1-based line number.
 //! - Text before the first `>` header is a bare sequence with id `query`; mixing a bare
 //!   sequence with FASTA records is an error.
-//! - Ids are the first word of the header; empty and duplicate ids are errors.
+//! - Ids are the first word of the header; empty and duplicate ids are errors, and so are two
+//!   ids that give the same file name ([`Record::file_stem`]).
 //! - Empty input, records without residues and records longer than [`ParseOptions::max_len`]
 //!   are errors that state the limit. Residues past the limit are counted, never stored.
 //! - Input that is not UTF-8 ([`parse_bytes`]) is an error with the byte offset.
@@ -86,6 +87,9 @@ pub enum ParseError {
     EmptyId { line: usize },
     /// Two records share an id.
     DuplicateId { id: String, line: usize, first_line: usize },
+    /// Two different ids reduce to the same file name ([`Record::file_stem`]), so one record's
+    /// files would overwrite the other's.
+    SameFileName { id: String, line: usize, other: String, first_line: usize, stem: String },
     /// Sequence text before the first `>` header of a FASTA input.
     TextBeforeHeader { line: usize },
     /// A character that is not an amino-acid letter.
@@ -127,6 +131,10 @@ impl fmt::Display for ParseError {
             ParseError::DuplicateId { id, line, first_line } => write!(
                 f,
                 "line {line}: duplicate record id '{id}' (already used on line {first_line}); ids must be unique"
+            ),
+            ParseError::SameFileName { id, line, other, first_line, stem } => write!(
+                f,
+                "line {line}: record id '{id}' gives the same file name '{stem}' as '{other}' (line {first_line}); file names keep only letters, digits, '.', '_' and '-' (64 at most), so make the ids differ there"
             ),
             ParseError::TextBeforeHeader { line } => write!(
                 f,
@@ -359,6 +367,8 @@ pub fn parse(text: &str, options: &ParseOptions) -> Result<Vec<Record>, ParseErr
     let mut records: Vec<Record> = Vec::new();
     // (id, line) of every record, for duplicate detection.
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // (id, line) of every file stem: two ids must not write the same files.
+    let mut stems: BTreeMap<String, (String, usize)> = BTreeMap::new();
     // Bare input: line of the first sequence text (for the error when a header follows).
     let mut first_text_line: Option<usize> = None;
     let mut current: Option<Pending> = if is_fasta { None } else { Some(Pending::new(DEFAULT_ID.to_string(), 1)) };
@@ -381,6 +391,17 @@ pub fn parse(text: &str, options: &ParseOptions) -> Result<Vec<Record>, ParseErr
                 return Err(ParseError::DuplicateId { id: id.to_string(), line: line_no, first_line: *first_line });
             }
             seen.insert(id.to_string(), line_no);
+            let stem = safe_file_stem(id);
+            if let Some((other, first_line)) = stems.get(&stem) {
+                return Err(ParseError::SameFileName {
+                    id: id.to_string(),
+                    line: line_no,
+                    other: other.clone(),
+                    first_line: *first_line,
+                    stem,
+                });
+            }
+            stems.insert(stem, (id.to_string(), line_no));
             current = Some(Pending::new(id.to_string(), line_no));
             continue;
         }

@@ -36,6 +36,7 @@ enum Kind {
     Empty,
     EmptyId,
     DuplicateId,
+    SameFileName,
     TextBeforeHeader,
     InvalidChar,
     Gap,
@@ -50,6 +51,7 @@ fn kind(e: &ParseError) -> Kind {
         ParseError::Empty => Kind::Empty,
         ParseError::EmptyId { .. } => Kind::EmptyId,
         ParseError::DuplicateId { .. } => Kind::DuplicateId,
+        ParseError::SameFileName { .. } => Kind::SameFileName,
         ParseError::TextBeforeHeader { .. } => Kind::TextBeforeHeader,
         ParseError::InvalidChar { .. } => Kind::InvalidChar,
         ParseError::Gap { .. } => Kind::Gap,
@@ -305,8 +307,14 @@ fn corpus() -> Vec<Case> {
             }
             18 => {
                 let recs = random_records(&mut rng, 2, 40);
-                let text = format!(">same x\n{}\n>other\nMK\n>same y\n{}\n", recs[0].1, recs[1].1);
-                Case { name: "duplicate id", bytes: text.into_bytes(), expect: Expect::Error(Kind::DuplicateId) }
+                if rng.chance(0.5) {
+                    let text = format!(">same x\n{}\n>other\nMK\n>same y\n{}\n", recs[0].1, recs[1].1);
+                    Case { name: "duplicate id", bytes: text.into_bytes(), expect: Expect::Error(Kind::DuplicateId) }
+                } else {
+                    // Different ids, same file name ('|' and ':' both become '_').
+                    let text = format!(">sp|same x\n{}\n>other\nMK\n>sp:same y\n{}\n", recs[0].1, recs[1].1);
+                    Case { name: "same file name", bytes: text.into_bytes(), expect: Expect::Error(Kind::SameFileName) }
+                }
             }
             19 => {
                 let seq = protein(&mut rng, 10);
@@ -351,6 +359,7 @@ fn check_parse(case: &Case, result: &Result<Vec<webfold::sequence::Record>, Pars
                 return Err("Ok with no records".into());
             }
             let mut ids = std::collections::HashSet::new();
+            let mut stems = std::collections::HashSet::new();
             for r in records {
                 if r.id.is_empty() || r.id.chars().any(char::is_whitespace) || !ids.insert(r.id.clone()) {
                     return Err(format!("bad or duplicate id {:?}", r.id));
@@ -366,6 +375,9 @@ fn check_parse(case: &Case, result: &Result<Vec<webfold::sequence::Record>, Pars
                 }
                 if r.file_stem().is_empty() || r.file_stem().contains('/') || r.file_stem().starts_with('.') {
                     return Err(format!("unsafe file stem {:?}", r.file_stem()));
+                }
+                if !stems.insert(r.file_stem()) {
+                    return Err(format!("two records write the file stem {:?}", r.file_stem()));
                 }
             }
             match &case.expect {

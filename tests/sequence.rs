@@ -227,6 +227,13 @@ fn headers_and_ids() {
     );
     let msg = err(">a\nMK\n>a\nGG").to_string();
     assert!(msg.contains("duplicate") && msg.contains("'a'"), "{msg}");
+    // Different ids that give the same file name.
+    assert_eq!(
+        err(">a|b\nMK\n>c\nGG\n>a_b\nAA"),
+        ParseError::SameFileName { id: "a_b".into(), line: 5, other: "a|b".into(), first_line: 1, stem: "a_b".into() }
+    );
+    let msg = err(">sp|P1\nMK\n>sp_P1\nGG").to_string();
+    assert!(msg.contains("line 3") && msg.contains("'sp_P1'") && msg.contains("'sp|P1'") && msg.contains("line 1"), "{msg}");
     // Ids are case-sensitive.
     assert_eq!(parse_default(">a\nMK\n>A\nGG").unwrap().len(), 2);
 }
