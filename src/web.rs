@@ -7,11 +7,14 @@
 //! - [`load_templates`]`(bytes)` / [`templates_unavailable`]`(reason)`: the template library
 //!   (`templates/library.wftl`, fetched by the worker once the model is ready), or why there is
 //!   none.
-//! - [`check`]`(text, options)`: the input and the template options, validated without predicting.
-//! - [`predict`]`(text, options)` (async): parses the text with the same rules as the CLI
-//!   (`src/sequence.rs`) and predicts the first record the way `webfold predict` does: on
+//! - [`check`]`(text, options)`: the input (every record) and the template options, validated
+//!   without predicting; the records' ids, lengths and file names.
+//! - [`predict`]`(text, options, index)` (async): parses the text with the same rules as the CLI
+//!   (`src/sequence.rs`) and predicts record `index` the way `webfold predict` does: on
 //!   templates when they are on, the library is loaded and it has one ([`template_model`]),
-//!   otherwise with the network. Returns the PDB text exactly as `webfold predict` writes it.
+//!   otherwise with the network. Returns the PDB and mmCIF texts exactly as `webfold predict
+//!   --format both` writes them. The page calls it once per record (a batch).
+//! - [`archive`]`(files, stamp)`: the files of a batch in one zip ([`crate::archive`]).
 //!
 //! Parse errors, option errors, weight and library errors and device failures come back as JS
 //! `Error`s carrying the Rust message. Panics are logged to the console with their message (console_error_panic_hook) and
@@ -24,6 +27,7 @@ use burn::tensor::Device;
 use js_sys::{Array, Float32Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+use crate::archive::{zip_archive, ArchiveFile, Stamp};
 use crate::model::flops::flops;
 use crate::page::{network_note, template_settings, template_source, LibraryState, TemplateInput, TemplateSettings};
 use crate::predict::{structure_from_network, template_model, Prediction, Predictor};
@@ -180,57 +184,57 @@ fn settings(options: JsValue) -> Result<TemplateSettings, JsValue> {
     template_settings(&input).map_err(js_error)
 }
 
-/// Checks `text` and the template `options` without predicting: `{id, length, warnings,
-/// records}` or a JS error with the parser's message (the same message the CLI prints) or the
-/// option's.
+/// Checks `text` and the template `options` without predicting: `{records: [{id, length,
+/// file_stem}], warnings}` (the warnings of every record), or a JS error with the parser's
+/// message (the same message the CLI prints) or the option's.
 #[wasm_bindgen]
 pub fn check(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
     let records = parse(text, &ParseOptions::default()).map_err(|e| js_error(e.to_string()))?;
     settings(options)?;
-    let first = &records[0];
+    let list = Array::new();
+    for r in &records {
+        let item = Object::new();
+        set(&item, "id", r.id.as_str());
+        set(&item, "length", r.len() as u32);
+        set(&item, "file_stem", r.file_stem());
+        list.push(&item);
+    }
     let out = Object::new();
-    set(&out, "id", first.id.as_str());
-    set(&out, "length", first.len() as u32);
-    set(&out, "records", records.len() as u32);
-    set(&out, "warnings", warnings(&records));
+    set(&out, "records", list);
+    set(&out, "warnings", warnings(records.iter()));
     Ok(out.into())
 }
 
-fn warnings(records: &[crate::sequence::Record]) -> Array {
-    let first = &records[0];
+fn warnings<'a>(records: impl Iterator<Item = &'a crate::sequence::Record>) -> Array {
     let list = Array::new();
-    for w in &first.warnings {
+    for w in records.flat_map(|r| r.warnings.iter()) {
         list.push(&JsValue::from_str(w));
-    }
-    if records.len() > 1 {
-        list.push(&JsValue::from_str(&format!(
-            "the input holds {} FASTA records; only the first ('{}') is predicted here (the CLI predicts all)",
-            records.len(),
-            first.id
-        )));
     }
     list
 }
 
-/// Predicts the first record of `text` (a bare sequence or FASTA) with the template `options`
-/// (see [`check`]), the way `webfold predict` does: [`template_model`] first when templates are
-/// on and the library is loaded, otherwise (or without a template) the network. Returns
-/// `{id, file_name, sequence, warnings, pdb, plddt: Float32Array, mean, backend, method:
-/// "templates" | "network", templates: [{pdb_id, chain, identity, coverage, query_from,
-/// query_to, template_from, template_to, evalue, bits, residues_used}], template_note,
-/// template_ms, model_ms, post_ms, gflop, wasm_memory_bytes}` where `pdb` is exactly the text
-/// `webfold predict` writes for that record and `template_note` is the page's sentence when the
-/// network made the structure (null otherwise). A JS error with the parser's or the option's
-/// message for bad input, or with the device's message when reading results fails.
+/// Predicts record `index` (0-based) of `text` (a bare sequence or FASTA) with the template
+/// `options` (see [`check`]), the way `webfold predict` does: [`template_model`] first when
+/// templates are on and the library is loaded, otherwise (or without a template) the network.
+/// Returns `{index, count, id, file_name, cif_file_name, sequence, warnings, pdb, cif, plddt:
+/// Float32Array, mean, backend, method: "templates" | "network", templates: [{pdb_id, chain,
+/// identity, coverage, query_from, query_to, template_from, template_to, evalue, bits,
+/// residues_used}], template_note, template_ms, model_ms, post_ms, gflop, wasm_memory_bytes}`
+/// where `pdb` and `cif` are exactly the texts `webfold predict --format both` writes for that
+/// record and `template_note` is the page's sentence when the network made the structure (null
+/// otherwise). A JS error with the parser's or the option's message for bad input, when
+/// `index` is past the last record, or with the device's message when reading results fails.
 #[wasm_bindgen]
-pub async fn predict(text: String, options: JsValue) -> Result<JsValue, JsValue> {
+pub async fn predict(text: String, options: JsValue, index: usize) -> Result<JsValue, JsValue> {
     let records = parse(&text, &ParseOptions::default()).map_err(|e| js_error(e.to_string()))?;
     let settings = settings(options)?;
     let (predictor, backend) = STATE
         .with(|s| s.borrow().as_ref().map(|st| (st.predictor.clone(), st.backend)))
         .ok_or_else(|| js_error("the model is not loaded yet (call init first)"))?;
     let library = LIBRARY.with(|l| l.borrow().clone());
-    let record = &records[0];
+    let record = records.get(index).ok_or_else(|| {
+        js_error(format!("record {} asked for, but the input holds {} record(s)", index + 1, records.len()))
+    })?;
     let t0 = js_sys::Date::now();
     let templated = template_model(record, &template_source(&settings, &*library));
     let t1 = js_sys::Date::now();
@@ -246,16 +250,21 @@ pub async fn predict(text: String, options: JsValue) -> Result<JsValue, JsValue>
     };
     let t2 = js_sys::Date::now();
     let pdb = prediction.pdb(&record.id);
+    let cif = prediction.modelcif(&record.id);
     let t3 = js_sys::Date::now();
     let structure = &prediction.structure;
     let method = if prediction.templates.is_empty() { "network" } else { "templates" };
     let templates = serde_wasm_bindgen::to_value(&prediction.templates).map_err(|e| js_error(format!("templates: {e}")))?;
     let out = Object::new();
+    set(&out, "index", index as u32);
+    set(&out, "count", records.len() as u32);
     set(&out, "id", record.id.as_str());
     set(&out, "file_name", format!("{}.pdb", record.file_stem()));
+    set(&out, "cif_file_name", format!("{}.cif", record.file_stem()));
     set(&out, "sequence", record.sequence.as_str());
-    set(&out, "warnings", warnings(&records));
+    set(&out, "warnings", warnings(std::iter::once(record)));
     set(&out, "pdb", pdb);
+    set(&out, "cif", cif);
     set(&out, "plddt", Float32Array::from(structure.plddt.as_slice()));
     set(&out, "mean", structure.mean_plddt());
     set(&out, "backend", backend);
@@ -273,4 +282,18 @@ pub async fn predict(text: String, options: JsValue) -> Result<JsValue, JsValue>
     set(&out, "gflop", gflop);
     set(&out, "wasm_memory_bytes", wasm_memory_bytes());
     Ok(out.into())
+}
+
+/// The zip archive of `files` (`[{name, text}]`, in that order) as bytes, each entry dated
+/// `stamp` (`[year, month, day, hour, minute, second]`, the page's local time; optional). A JS
+/// error names a file whose name cannot be used.
+#[wasm_bindgen]
+pub fn archive(files: JsValue, stamp: JsValue) -> Result<Vec<u8>, JsValue> {
+    let files: Vec<ArchiveFile> = serde_wasm_bindgen::from_value(files).map_err(|e| js_error(format!("archive files: {e}")))?;
+    let stamp: Option<Stamp> = if stamp.is_undefined() || stamp.is_null() {
+        None
+    } else {
+        Some(serde_wasm_bindgen::from_value(stamp).map_err(|e| js_error(format!("archive date: {e}")))?)
+    };
+    zip_archive(&files, stamp).map_err(js_error)
 }

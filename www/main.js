@@ -1,7 +1,7 @@
 // Page glue: sends the text and the template options to the worker, shows progress, the
-// template table, the 3D view, the pLDDT plot and the download. Parsing, option checks, the
-// template search and model, the network and the PDB text come from Rust (src/web.rs) via
-// worker.js.
+// records of a batch, the template table, the 3D view, the pLDDT plot and the downloads.
+// Parsing, option checks, the template search and model, the network, the PDB and mmCIF texts
+// and the zip archive come from Rust (src/web.rs) via worker.js.
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -9,6 +9,8 @@ const els = {
   progressBox: $('progress-box'), progress: $('progress'), progressText: $('progress-text'),
   status: $('status'), error: $('error'), warnings: $('warnings'), backend: $('backend'),
   summary: $('summary'), viewer: $('viewer'), plot: $('plot'), download: $('download'),
+  downloadCif: $('download-cif'), downloadAll: $('download-all'), records: $('records'),
+  recordList: $('record-list'), copyLink: $('copy-link'),
   maxLen: $('max-len'), version: $('version'),
   useTemplates: $('use-templates'), evalue: $('template-evalue'), exclude: $('exclude-templates'),
   maxIdentity: $('max-template-identity'), library: $('library'), libraryText: $('library-text'),
@@ -29,9 +31,12 @@ const params = new URLSearchParams(location.search);
 let gpuFailure = params.has('cpu') ? 'disabled by ?cpu in the address' : null;
 let worker = null;
 let backendInfo = null;
-let running = null;  // {req, text, t0, timer}
+let running = null;  // the run in progress: {req, t0, timer, model, waitLibrary}
 let nextReq = 1;
-let result = null;
+// The batch (every record of one input): {text, options, records: [{id, length, file_stem}],
+// results: [per record, once predicted], t0, done}; kept after the run for the downloads.
+let batch = null;
+let result = null;   // the record shown
 let viewer = null;
 let libraryState = null;  // the worker's last {type: 'library', ...} message
 
@@ -163,7 +168,8 @@ function onMessage(m) {
         else setProgress('Loading the template library…');
       } else if (m.stage === 'model') {
         running.waitLibrary = false;
-        running.model = { backend: m.backend, length: m.length, templates: m.templates };
+        running.model = m;
+        showRecords();
         tick();
       }
       break;
@@ -175,7 +181,10 @@ function onMessage(m) {
       showBackend(m);
       break;
     case 'checked':
-      if (running && m.req === running.req) showWarnings(m.warnings);
+      if (!running || m.req !== running.req) break;
+      showWarnings(m.warnings);
+      batch.records = m.records;
+      showRecords();
       break;
     case 'input-error':
       if (!running || m.req !== running.req) break;
@@ -185,8 +194,23 @@ function onMessage(m) {
       break;
     case 'result':
       if (!running || m.req !== running.req) break;
+      batch.results[m.index] = m;
+      // Each record is shown as it arrives, unless the user picked another one meanwhile.
+      if (!batch.picked) showResult(m);
+      showRecords();
+      break;
+    case 'batch-done':
+      if (!running || m.req !== running.req) break;
       finish();
-      showResult(m);
+      batch.done = true;
+      batchDone();
+      break;
+    case 'archive':
+      saveFile(new Blob([m.bytes], { type: 'application/zip' }), m.name);
+      els.status.textContent = `Saved ${m.name}.`;
+      break;
+    case 'archive-error':
+      showError(`The archive could not be made: ${m.message}`);
       break;
     case 'fatal':
       failure(m);
@@ -196,24 +220,29 @@ function onMessage(m) {
 
 function tick() {
   if (running && running.model) {
-    const { backend, length, templates } = running.model;
-    setProgress(templates
-      ? `Searching the template library; without a template the model runs on ${backend} (${length} residues)… ${elapsed()} s`
-      : `Running the model on ${backend} (${length} residues)… ${elapsed()} s`);
+    const { backend, length, templates, index, count, id } = running.model;
+    const which = count > 1 ? `Record ${index + 1} of ${count} (${id}): ` : '';
+    const what = templates
+      ? `searching the template library; without a template the model runs on ${backend} (${length} residues)…`
+      : `running the model on ${backend} (${length} residues)…`;
+    setProgress(`${which}${which ? what : what[0].toUpperCase() + what.slice(1)} ${elapsed()} s`,
+      count > 1 ? index / count : undefined);
   }
 }
 
 function failure(m) {
   const wasGpu = backendInfo ? backendInfo.backend === 'WebGPU' : gpuFailure === null;
-  const text = running ? running.text : null;
+  const wasRunning = running !== null;
   stopWorker();
   if (wasGpu && gpuFailure === null) {
-    // WebGPU broke (device lost, out of memory, shader error, panic): retry on the CPU.
+    // WebGPU broke (device lost, out of memory, shader error, panic): retry on the CPU, from
+    // the first record not predicted yet.
     gpuFailure = `${m.phase}: ${m.message}`;
     els.status.textContent = `WebGPU failed (${gpuFailure}); retrying on the CPU…`;
-    if (text !== null) {
+    if (wasRunning) {
+      clearInterval(running.timer);
       running = null;
-      start(text);
+      run(batch.results.filter(Boolean).length);
     } else {
       ensureWorker();
     }
@@ -230,14 +259,30 @@ function finish() {
   setBusy(false);
 }
 
+// A new batch: every record of `text`, with the options as they are now.
 function start(text) {
   showError('');
+  batch = { text, options: templateOptions(), records: null, results: [], t0: performance.now(), done: false, picked: false };
+  showRecords();
+  run(0);
+}
+
+// Runs the batch from record `from` on (0, or where a failed WebGPU run stopped).
+function run(from) {
   const req = nextReq++;
-  running = { req, text, t0: performance.now(), timer: setInterval(tick, 200) };
+  running = { req, t0: performance.now(), timer: setInterval(tick, 200) };
   setBusy(true);
   setProgress('Starting…');
   els.status.textContent = 'Working…';
-  ensureWorker().postMessage({ type: 'predict', req, text, options: templateOptions() });
+  ensureWorker().postMessage({ type: 'predict', req, text: batch.text, options: batch.options, from });
+}
+
+function batchDone() {
+  const n = batch.records.length;
+  const secs = ((performance.now() - batch.t0) / 1000).toFixed(1);
+  els.status.textContent = n > 1 ? `Done: ${n} records in ${secs} s.` : `Done in ${(result.ms / 1000).toFixed(1)} s.`;
+  showRecords();
+  document.body.dataset.state = 'done';
 }
 
 els.predict.addEventListener('click', () => {
@@ -249,45 +294,143 @@ els.cancel.addEventListener('click', () => {
   if (!running) return;
   stopWorker();  // the only way to stop wasm mid-computation
   finish();
-  els.status.textContent = 'Cancelled.';
+  const n = batch.records ? batch.records.length : 0;
+  const done = batch.results.filter(Boolean).length;
+  els.status.textContent = n > 1 ? `Cancelled after ${done} of ${n} records.` : 'Cancelled.';
+  showRecords();
   ensureWorker();  // a fresh worker loads the weights and the library again, ready for the next run
 });
 
-els.example.addEventListener('click', () => { els.seq.value = EXAMPLE; });
+els.example.addEventListener('click', () => { els.seq.value = EXAMPLE; clearLink(); });
 
-els.download.addEventListener('click', () => {
-  if (!result) return;
-  const blob = new Blob([result.pdb], { type: 'chemical/x-pdb' });
+function saveFile(blob, name) {
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = result.file_name;
+  a.download = name;
   document.body.append(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+els.download.addEventListener('click', () => {
+  if (result) saveFile(new Blob([result.pdb], { type: 'chemical/x-pdb' }), result.file_name);
 });
+
+els.downloadCif.addEventListener('click', () => {
+  if (result) saveFile(new Blob([result.cif], { type: 'chemical/x-mmcif' }), result.cif_file_name);
+});
+
+// Every predicted record's PDB and mmCIF in one zip, made in the worker (src/archive.rs).
+els.downloadAll.addEventListener('click', () => {
+  const done = batch ? batch.results.filter(Boolean) : [];
+  if (done.length === 0) return;
+  const files = done.flatMap((r) => [{ name: r.file_name, text: r.pdb }, { name: r.cif_file_name, text: r.cif }]);
+  const d = new Date();
+  const stamp = [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
+  const name = done.length === batch.records.length ? 'webfold-predictions.zip' : `webfold-predictions-${done.length}-of-${batch.records.length}.zip`;
+  ensureWorker().postMessage({ type: 'archive', req: nextReq++, files, stamp, name });
+});
+
+// The records of the batch: state, and a button to show each predicted one.
+function showRecords() {
+  const list = batch && batch.records ? batch.records : [];
+  els.records.hidden = list.length < 2;
+  if (list.length < 2) {
+    els.recordList.replaceChildren();
+    els.downloadAll.hidden = true;
+    return;
+  }
+  const current = running && running.model ? running.model.index : -1;
+  els.recordList.replaceChildren(...list.map((rec, i) => {
+    const li = document.createElement('li');
+    const r = batch.results[i];
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'record';
+    let state;
+    if (r) state = `mean pLDDT ${r.mean.toFixed(1)}, ${r.method === 'templates' ? 'templates' : 'network'}`;
+    else if (i === current) state = 'predicting…';
+    else if (running) state = 'waiting';
+    else state = 'not predicted';
+    b.textContent = `${rec.id} (${rec.length} residues): ${state}`;
+    b.disabled = !r;
+    b.setAttribute('aria-pressed', String(r !== undefined && r === result));
+    b.addEventListener('click', () => { batch.picked = true; showResult(r); showRecords(); });
+    li.append(b);
+    return li;
+  }));
+  const done = batch.results.filter(Boolean).length;
+  els.downloadAll.hidden = false;
+  els.downloadAll.disabled = done === 0;
+  els.downloadAll.textContent = `Download all (${done} of ${list.length} records, PDB + mmCIF, .zip)`;
+}
+
+// "Copy link": the input and the template options go into the address fragment (after '#',
+// which browsers never send to a server), only on this button's press.
+els.copyLink.addEventListener('click', async () => {
+  if (!els.seq.value.trim()) {
+    els.status.textContent = 'Nothing to link: the input is empty.';
+    return;
+  }
+  const f = new URLSearchParams({ seq: els.seq.value });
+  const o = templateOptions();
+  if (!o.useTemplates) f.set('templates', 'off');
+  if (o.evalue) f.set('evalue', o.evalue);
+  if (o.exclude) f.set('exclude', o.exclude);
+  if (o.maxIdentity) f.set('max-identity', o.maxIdentity);
+  const url = `${location.origin}${location.pathname}${location.search}#${f}`;
+  history.replaceState(null, '', url);
+  try {
+    await navigator.clipboard.writeText(url);
+    els.status.textContent = 'Link copied. The input is in the part after "#", which browsers never send to a server.';
+  } catch (e) {
+    els.status.textContent = 'The link is in the address bar (the browser did not allow copying). The input is in the part after "#", which browsers never send to a server.';
+  }
+});
+
+// A link made by "Copy link" fills the input and the options (nothing is predicted until Predict).
+function readLink() {
+  if (location.hash.length < 2) return;
+  const f = new URLSearchParams(location.hash.slice(1));
+  if (!f.has('seq')) return;
+  els.seq.value = f.get('seq');
+  els.useTemplates.checked = f.get('templates') !== 'off';
+  els.evalue.value = f.get('evalue') || '';
+  els.exclude.value = f.get('exclude') || '';
+  els.maxIdentity.value = f.get('max-identity') || '';
+  els.status.textContent = 'Input read from the link; press Predict.';
+}
+
+// Once the input changes, the address no longer carries a stale copy of it.
+function clearLink() {
+  if (location.hash) history.replaceState(null, '', `${location.pathname}${location.search}`);
+}
+for (const el of [els.seq, els.useTemplates, els.evalue, els.exclude, els.maxIdentity]) el.addEventListener('input', clearLink);
 
 function showResult(r) {
   result = r;
   const secs = (r.ms / 1000).toFixed(1);
+  const n = batch && batch.records ? batch.records.length : 1;
   const how = r.method === 'templates'
     ? `built on ${r.templates.length === 1 ? 'a template' : `${r.templates.length} templates`}`
     : `predicted by the network on ${r.backend}`;
-  els.summary.textContent = `${r.id}: ${r.sequence.length} residues, mean pLDDT ${r.mean.toFixed(1)}, ${how} in ${secs} s.`;
-  els.status.textContent = `Done in ${secs} s.`;
+  const which = n > 1 ? `Record ${r.index + 1} of ${n}, ` : '';
+  els.summary.textContent = `${which}${r.id}: ${r.sequence.length} residues, mean pLDDT ${r.mean.toFixed(1)}, ${how} in ${secs} s.`;
   // Read by the browser benchmark (tests/browser/bench.mjs).
   Object.assign(els.summary.dataset, {
     modelMs: r.model_ms.toFixed(1), postMs: r.post_ms.toFixed(1), gflop: r.gflop.toFixed(3),
     templateMs: r.template_ms.toFixed(1), method: r.method,
     wasmMemoryBytes: String(r.wasm_memory_bytes), length: String(r.sequence.length),
   });
-  showWarnings(r.warnings);
+  if (n === 1) showWarnings(r.warnings);
   els.download.disabled = false;
   els.download.textContent = `Download PDB (${r.file_name})`;
+  els.downloadCif.disabled = false;
+  els.downloadCif.textContent = `Download mmCIF (${r.cif_file_name})`;
   showTemplates(r);
   drawPlot(r.plddt, r.mean);
   drawStructure(r.pdb);
-  document.body.dataset.state = 'done';
 }
 
 // The templates the model was built on (numbers formatted as the CLI prints them), or the
@@ -376,5 +519,6 @@ if ('serviceWorker' in navigator && !params.has('nosw')) {
   navigator.serviceWorker.register('sw.js').catch((e) => console.warn('service worker not registered:', e));
 }
 
+readLink();
 // Start loading the program and weights right away, so that the first prediction is quicker.
 ensureWorker();

@@ -1,7 +1,7 @@
 // Web Worker: loads the wasm module, the weights and the template library, runs predictions.
 // All the logic (parsing, option checks, device choice, template search and model, network, PDB
 // text) is in Rust (src/web.rs); this file only moves bytes and messages.
-import wasmInit, { init, check, predict, max_len, version, load_templates, templates_unavailable } from './pkg/webfold.js';
+import wasmInit, { init, check, predict, archive, max_len, version, load_templates, templates_unavailable } from './pkg/webfold.js';
 
 const WEIGHTS_URL = 'weights/webfold.safetensors';
 const LIBRARY_URL = 'templates/library.wftl';
@@ -12,7 +12,7 @@ let phase = 'idle';    // for error reports: which step failed
 let wasmReady = null;  // one instance per worker
 const loadWasm = () => (wasmReady ??= wasmInit());
 
-const post = (msg) => self.postMessage(msg);
+const post = (msg, transfer = []) => self.postMessage(msg, transfer);
 
 // A download that receives nothing for this long is abandoned (the page must not wait forever).
 const STALL_MS = 60_000;
@@ -123,6 +123,7 @@ self.onmessage = async (ev) => {
       ready = start();
       await ready;
     } else if (msg.type === 'predict') {
+      // A batch: every record of msg.text from msg.from on, one result message per record.
       if (!ready) ready = start();
       // Bad input or options are reported at once, before waiting for the weights or the device.
       await loadWasm();
@@ -143,13 +144,26 @@ self.onmessage = async (ev) => {
         post({ type: 'progress', stage: 'library-wait', req: msg.req });
         await library;
       }
-      phase = `predicting on ${info.backend}`;
-      post({ type: 'progress', stage: 'model', backend: info.backend, length: summary.length, templates });
-      const t0 = performance.now();
-      const result = await predict(msg.text, msg.options);
-      const ms = performance.now() - t0;
+      const count = summary.records.length;
+      for (let index = msg.from || 0; index < count; index++) {
+        const { id, length } = summary.records[index];
+        phase = count > 1 ? `predicting record ${index + 1} of ${count} (${id}) on ${info.backend}` : `predicting on ${info.backend}`;
+        post({ type: 'progress', stage: 'model', req: msg.req, backend: info.backend, length, templates, index, count, id });
+        const t0 = performance.now();
+        const result = await predict(msg.text, msg.options, index);
+        const ms = performance.now() - t0;
+        post({ type: 'result', req: msg.req, ms, ...result });
+      }
       phase = 'idle';
-      post({ type: 'result', req: msg.req, ms, ...result });
+      post({ type: 'batch-done', req: msg.req, count });
+    } else if (msg.type === 'archive') {
+      await loadWasm();
+      try {
+        const bytes = archive(msg.files, msg.stamp);
+        post({ type: 'archive', req: msg.req, name: msg.name, bytes }, [bytes.buffer]);
+      } catch (e) {
+        post({ type: 'archive-error', req: msg.req, message: describe(e) });
+      }
     }
   } catch (e) {
     // Rust errors arrive as Error objects with the Rust message; a panic arrives as a

@@ -57,7 +57,7 @@ function sequence(len) {
 
 async function predictOnce(page, len, timeoutMs) {
   await page.getByLabel('Sequence').fill(`>bench${len}\n${sequence(len)}`);
-  await page.getByRole('button', { name: 'Predict' }).click();
+  await page.getByRole('button', { name: 'Predict', exact: true }).click();
   await page.waitForFunction((n) => (document.body.dataset.state === 'done'
       && document.getElementById('summary').dataset.length === String(n)) || !document.getElementById('error').hidden,
     len, { timeout: timeoutMs, polling: 200 });
@@ -152,7 +152,7 @@ async function benchTemplates(server, tmp) {
     let templates = '';
     for (let r = 0; r <= REPEATS; r++) {
       await page.evaluate(() => { document.body.dataset.state = ''; });
-      await page.getByRole('button', { name: 'Predict' }).click();
+      await page.getByRole('button', { name: 'Predict', exact: true }).click();
       await page.waitForFunction(() => document.body.dataset.state === 'done' || !document.getElementById('error').hidden, null, { timeout: 300_000, polling: 100 });
       const err = await page.locator('#error').evaluate((e) => (e.hidden ? '' : e.textContent));
       if (err) throw new Error(`${q.id}: ${err}`);

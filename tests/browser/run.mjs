@@ -14,6 +14,12 @@
 //     PDB equals the CLI's; the 80-residue record has no template and the page says so;
 //     (CPU run) with "Use templates" off the page gives `webfold predict --templates off`'s file;
 //   - no request leaves 127.0.0.1;
+//   - (CPU run) a 3-record FASTA is predicted record after record ("Record 2 of 3"), listed,
+//     each record shown on request, and its 3 PDB and 3 mmCIF downloads (one by one, and all in
+//     one zip read back by Python's zipfile) equal the files of `webfold predict --format both`
+//     on the same FASTA; Cancel during a batch keeps the records done; "Copy link" puts the input
+//     and the options in the address fragment, a new page opened on that address gets them
+//     back, and editing the input clears the fragment;
 //   - (CPU run) after the first visit the page loads and predicts offline (service worker),
 //     on templates (the library comes from the cache too);
 //   - WebGPU lost in the middle of a prediction: the page says so, finishes on the CPU, and
@@ -56,6 +62,10 @@ const SHORT_SEQ = 'MKTAYIAKQRQISFVKSHFSRQ';
 const T1016_SEQ = fastaRecord(path.join(casp13Dir(), 'casp13.fasta'), 'T1016');
 const T1016 = `>T1016\n${T1016_SEQ}\n`;
 
+// Three records: the network (80 and 22 residues) and a template (T1016).
+const BATCH = `${INPUT}${SHORT}\n${T1016}`;
+const BATCH_IDS = [ID, 'short', 'T1016'];
+
 const THREE = {
   A: 'ALA', R: 'ARG', N: 'ASN', D: 'ASP', C: 'CYS', Q: 'GLN', E: 'GLU', G: 'GLY', H: 'HIS', I: 'ILE',
   L: 'LEU', K: 'LYS', M: 'MET', F: 'PHE', P: 'PRO', S: 'SER', T: 'THR', W: 'TRP', Y: 'TYR', V: 'VAL', X: 'UNK',
@@ -91,6 +101,130 @@ function nativePdb(tmp, name, input, id, extra = []) {
     if (m) templates.push({ name: m[1].trim(), identity: m[2], coverage: m[3], evalue: m[4], query: m[6], template: m[7] });
   }
   return { pdb: fs.readFileSync(path.join(out, `${id}.pdb`), 'utf8'), templates };
+}
+
+// `webfold predict --format both` on a multi-record INPUT: {id: {pdb, cif}} for IDS.
+function nativeBatch(tmp, name, input, ids) {
+  const fasta = path.join(tmp, `${name}.fasta`);
+  fs.writeFileSync(fasta, input);
+  const out = path.join(tmp, `native-${name}`);
+  const r = spawnSync(CLI, ['predict', fasta, '--out', out, '--format', 'both', '--weights', path.join(DIST, 'weights/webfold.safetensors'),
+    '--template-library', path.join(DIST, 'templates/library.wftl')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${CLI} predict ${name} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  const files = {};
+  for (const id of ids) {
+    files[id] = { pdb: fs.readFileSync(path.join(out, `${id}.pdb`), 'utf8'), cif: fs.readFileSync(path.join(out, `${id}.cif`), 'utf8') };
+  }
+  return files;
+}
+
+// The mmCIF text equals the CLI's but for numbers: coordinates within 0.001 A, pLDDT within
+// 0.01 (wasm32 and x86-64 round differently; see compareNative).
+function compareCif(web, native, label) {
+  const a = web.split('\n'), b = native.split('\n');
+  if (!check(a.length === b.length, `${label}: same number of lines as the CLI's mmCIF (${a.length} vs ${b.length})`)) return;
+  let maxDiff = 0, nNumbers = 0;
+  const textDiffs = [];
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    const x = a[i].split(/\s+/), y = b[i].split(/\s+/);
+    const numeric = (t) => /^-?\d+\.\d+$/.test(t);
+    if (x.length !== y.length || x.some((t, k) => t !== y[k] && !(numeric(t) && numeric(y[k])))) {
+      textDiffs.push(i + 1);
+      continue;
+    }
+    x.forEach((t, k) => {
+      if (t !== y[k]) { maxDiff = Math.max(maxDiff, Math.abs(Number(t) - Number(y[k]))); nNumbers++; }
+    });
+  }
+  check(textDiffs.length === 0, `${label}: every non-numeric mmCIF field equals the CLI's${textDiffs.length ? ` (lines ${textDiffs.slice(0, 5).join(', ')} differ)` : ''}`);
+  check(maxDiff <= 0.01 + 1e-9, `${label}: mmCIF numbers match the CLI's within 0.01 (${nNumbers} differ, by at most ${maxDiff.toFixed(3)})`);
+}
+
+// {name: text} of every entry of the zip FILE, read by Python's zipfile (not by our code).
+function unzip(file) {
+  const r = spawnSync(process.env.PYTHON || 'python3', ['-c',
+    'import json, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nprint(json.dumps({i.filename: z.read(i).decode() for i in z.infolist()}))', file],
+  { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`zipfile could not read ${file}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+async function download(page, tmp, name, button) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+  const file = path.join(tmp, `${name}-${dl.suggestedFilename()}`);
+  await dl.saveAs(file);
+  return { name: dl.suggestedFilename(), file };
+}
+
+// A 3-record FASTA predicted as a batch: progress per record, the list, each record's PDB and
+// mmCIF, and the zip of all, against `webfold predict --format both` on the same input.
+async function checkBatch(page, label, native, tmp) {
+  await page.getByLabel('Sequence').fill(BATCH);
+  // Every text the progress line shows (a record on templates can come and go between two polls).
+  await page.evaluate(() => {
+    document.body.dataset.state = '';
+    const el = document.getElementById('progress-text');
+    window.progressTexts = [];
+    new MutationObserver(() => window.progressTexts.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+  });
+  await page.getByRole('button', { name: 'Predict', exact: true }).click();
+  await page.waitForFunction(isDone, null, { timeout: 300_000, polling: 250 });
+  const texts = await page.evaluate(() => window.progressTexts);
+  const second = texts.find((t) => /^Record 2 of 3 \(short\): /.test(t));
+  check(second !== undefined, `${label} batch: the progress names the record: ${JSON.stringify(second || texts.slice(-3))}`);
+  const err = await page.locator('#error').evaluate((e) => (e.hidden ? '' : e.textContent));
+  check(!err, `${label} batch: finished without an error${err ? `: ${err}` : ''}`);
+  if (err) return;
+  const items = await page.locator('#record-list button').allTextContents();
+  check(items.length === 3 && BATCH_IDS.every((id, i) => items[i].startsWith(`${id} (`) && /mean pLDDT/.test(items[i])),
+    `${label} batch: the 3 records are listed as predicted: ${JSON.stringify(items)}`);
+  check(/^Done: 3 records in /.test(await page.locator('#status').textContent()), `${label} batch: the status says 3 records are done`);
+  const got = {};
+  for (const [i, id] of BATCH_IDS.entries()) {
+    await page.locator('#record-list button').nth(i).click();
+    const summary = await page.locator('#summary').textContent();
+    check(summary.startsWith(`Record ${i + 1} of 3, ${id}: `), `${label} batch: the chosen record is shown: ${JSON.stringify(summary)}`);
+    const pdb = await download(page, tmp, `batch-${label}`, /Download PDB/);
+    const cif = await download(page, tmp, `batch-${label}`, /Download mmCIF/);
+    check(pdb.name === `${id}.pdb` && cif.name === `${id}.cif`, `${label} batch ${id}: downloads named ${pdb.name}, ${cif.name}`);
+    got[id] = { pdb: fs.readFileSync(pdb.file, 'utf8'), cif: fs.readFileSync(cif.file, 'utf8') };
+    compareNative(got[id].pdb, native.batch[id].pdb, `${label} batch ${id} PDB`, 0.001);
+    compareCif(got[id].cif, native.batch[id].cif, `${label} batch ${id} mmCIF`);
+  }
+  const zip = await download(page, tmp, `batch-${label}`, /Download all/);
+  const entries = unzip(zip.file);
+  const want = BATCH_IDS.flatMap((id) => [`${id}.pdb`, `${id}.cif`]);
+  check(zip.name === 'webfold-predictions.zip' && JSON.stringify(Object.keys(entries)) === JSON.stringify(want),
+    `${label} batch: ${zip.name} holds ${JSON.stringify(Object.keys(entries))}`);
+  check(BATCH_IDS.every((id) => entries[`${id}.pdb`] === got[id].pdb && entries[`${id}.cif`] === got[id].cif),
+    `${label} batch: the zip's files are the page's single downloads, byte for byte`);
+}
+
+// "Copy link": the input and the options travel in the fragment, and only on the button's press.
+async function checkLink(page, context, label) {
+  await page.getByLabel('Sequence').fill(SHORT);
+  check(await page.evaluate(() => location.hash) === '', `${label} link: typing leaves the address without a fragment`);
+  await page.evaluate(() => { document.querySelector('.template-options details').open = true; });
+  await page.getByLabel('E-value cutoff').fill('1e-5');
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await page.waitForFunction(() => /Link copied|address bar/.test(document.getElementById('status').textContent), null, { timeout: 10_000 });
+  const url = await page.evaluate(() => location.href);
+  const f = new URLSearchParams(new URL(url).hash.slice(1));
+  check(f.get('seq') === SHORT && f.get('evalue') === '1e-5' && new URL(url).search === '',
+    `${label} link: the input and the E-value are in the fragment only (${url.length} characters)`);
+  const copied = await page.evaluate(() => navigator.clipboard.readText()).catch((e) => `(unreadable: ${e.message})`);
+  check(copied === url, `${label} link: the clipboard holds the address`);
+  const other = await context.newPage();
+  await other.goto(url);
+  const [seq, evalue, status] = await Promise.all([other.getByLabel('Sequence').inputValue(), other.getByLabel('E-value cutoff').inputValue(),
+    other.locator('#status').textContent()]);
+  check(seq === SHORT && evalue === '1e-5' && /read from the link/.test(status), `${label} link: a new page on the link gets the input and the options back`);
+  await other.close();
+  await page.getByLabel('Sequence').fill(SHORT + 'A');
+  check(await page.evaluate(() => location.hash) === '', `${label} link: editing the input clears the fragment`);
+  await page.getByLabel('E-value cutoff').fill('');
 }
 
 function atoms(pdb) {
@@ -175,7 +309,7 @@ const isDone = () => document.body.dataset.state === 'done' || !document.getElem
 // Clicks Predict and waits for the result or an error; returns the error text ('' if none).
 async function predictAndWait(page, timeout) {
   await page.evaluate(() => { document.body.dataset.state = ''; });
-  await page.getByRole('button', { name: 'Predict' }).click();
+  await page.getByRole('button', { name: 'Predict', exact: true }).click();
   await page.waitForFunction(isDone, null, { timeout, polling: 250 });
   return page.locator('#error').evaluate((e) => (e.hidden ? '' : e.textContent));
 }
@@ -241,7 +375,7 @@ async function runMode(mode, server, native, tmp) {
 
     // Bad input: the parser's message, naming the character and its position.
     await seq.fill('>bad\nMKTAY#IAKQ');
-    await page.getByRole('button', { name: 'Predict' }).click();
+    await page.getByRole('button', { name: 'Predict', exact: true }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor({ state: 'visible', timeout: 120_000 });
     const msg = await alert.textContent();
@@ -309,7 +443,7 @@ async function runMode(mode, server, native, tmp) {
       // Bad template options: the message names the field (checked before any model work).
       await page.locator('summary', { hasText: 'Template options' }).click();
       await page.getByLabel('E-value cutoff').fill('abc');
-      await page.getByRole('button', { name: 'Predict' }).click();
+      await page.getByRole('button', { name: 'Predict', exact: true }).click();
       await page.waitForFunction(() => /E-value/.test(document.getElementById('error').textContent), null, { timeout: 30_000 });
       check((await page.getByRole('alert').textContent()) === "Template E-value: 'abc' is not a positive number",
         `${label}: a bad E-value is refused with the field's message`);
@@ -317,19 +451,32 @@ async function runMode(mode, server, native, tmp) {
 
       // Over the length limit: the parser's message states it.
       await page.getByLabel('Sequence').fill('A'.repeat(1001));
-      await page.getByRole('button', { name: 'Predict' }).click();
+      await page.getByRole('button', { name: 'Predict', exact: true }).click();
       await page.waitForFunction(() => /limit/.test(document.getElementById('error').textContent), null, { timeout: 30_000 });
       check(/1001 residues; the limit is 1000/.test(await page.getByRole('alert').textContent()), `${label}: a 1001-residue input is rejected, stating the limit`);
 
       // Cancel stops a running prediction (the worker is terminated) and the page stays usable.
       // (Templates still off: the network runs long enough to be cancelled.)
       await page.getByLabel('Sequence').fill('MKTAYIAKQRQISFVKSHFSRQ'.repeat(18));
-      await page.getByRole('button', { name: 'Predict' }).click();
+      await page.getByRole('button', { name: 'Predict', exact: true }).click();
       await page.waitForTimeout(300);
       await page.getByRole('button', { name: 'Cancel' }).click();
       const st = await page.locator('#status').textContent();
-      check(st === 'Cancelled.' && await page.getByRole('button', { name: 'Predict' }).isEnabled(), `${label}: Cancel stops the run (${JSON.stringify(st)})`);
+      check(st === 'Cancelled.' && await page.getByRole('button', { name: 'Predict', exact: true }).isEnabled(), `${label}: Cancel stops the run (${JSON.stringify(st)})`);
+      // Cancel in a batch, during its second record: the first stays listed and downloadable.
+      await page.getByLabel('Sequence').fill(`${SHORT}\n>long\n${'MKTAYIAKQRQISFVKSHFSRQ'.repeat(18)}\n`);
+      await page.getByRole('button', { name: 'Predict', exact: true }).click();
+      await page.waitForFunction(() => /^Record 2 of 2/.test(document.getElementById('progress-text').textContent), null, { timeout: 120_000, polling: 50 });
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      const st2 = await page.locator('#status').textContent();
+      const listed = await page.locator('#record-list button').allTextContents();
+      check(st2 === 'Cancelled after 1 of 2 records.' && /^short \(22 residues\): mean pLDDT/.test(listed[0]) && /^long \(396 residues\): not predicted/.test(listed[1])
+        && /1 of 2 records/.test(await page.locator('#download-all').textContent()),
+        `${label}: Cancel stops a batch and keeps the records done (${JSON.stringify(st2)}, ${JSON.stringify(listed)})`);
       await page.getByLabel('Use templates').check();
+
+      await checkBatch(page, label, native, tmp);
+      await checkLink(page, context, label);
 
       // Offline after the first visit: the service worker serves everything from its cache,
       // the template library included.
@@ -396,7 +543,7 @@ async function runDeviceLoss(server, native, tmp) {
   try {
     await page.goto(server.url);
     await page.getByLabel('Sequence').fill(INPUT);
-    await page.getByRole('button', { name: 'Predict' }).click();
+    await page.getByRole('button', { name: 'Predict', exact: true }).click();
     await page.waitForFunction(() => document.body.dataset.state === 'done' || !document.getElementById('error').hidden,
       null, { timeout: 300_000, polling: 500 });
     check(hooked, `${label}: the device-loss hook was injected into worker.js`);
@@ -464,6 +611,7 @@ async function main() {
     test80: nativePdb(tmp, 'test80', INPUT, ID),
     t1016: nativePdb(tmp, 't1016', T1016, 'T1016'),
     shortOff: nativePdb(tmp, 'short-off', SHORT, 'short', ['--templates', 'off']),
+    batch: nativeBatch(tmp, 'batch', BATCH, BATCH_IDS),
   };
   if (!native.t1016.templates.length) throw new Error('the CLI found no template for T1016 (expected one; see its table above)');
   const server = await startServer(DIST);
