@@ -29,7 +29,8 @@
 //
 // usage: node tests/browser/run.mjs --dist DIR --cli PATH/TO/webfold
 //          [--only webgpu|cpu|lost|nolibrary] [--screenshot docs/screenshot.png]
-//          [--screenshot-templates docs/screenshot-templates.png] [--keep]
+//          [--screenshot-templates docs/screenshot-templates.png]
+//          [--screenshot-batch docs/screenshot-batch.png] [--keep]
 // env: CHROMIUM (default /usr/bin/chromium)
 
 import { spawnSync } from 'node:child_process';
@@ -49,6 +50,7 @@ const CLI = opt('cli', path.join(process.env.CARGO_TARGET_DIR || path.join(os.ho
 const ONLY = opt('only', null);
 const SCREENSHOT = opt('screenshot', null);
 const SCREENSHOT_TEMPLATES = opt('screenshot-templates', null);
+const SCREENSHOT_BATCH = opt('screenshot-batch', null);
 
 // 80 residues (GFP's first 80, one lowercase stretch and one U -> C to exercise the rules).
 const ID = 'test80';
@@ -476,6 +478,12 @@ async function runMode(mode, server, native, tmp) {
       await page.getByLabel('Use templates').check();
 
       await checkBatch(page, label, native, tmp);
+      if (SCREENSHOT_BATCH) {
+        await page.locator('#record-list button').nth(2).click();
+        await page.waitForTimeout(1000);
+        await page.screenshot({ path: path.resolve(ROOT, SCREENSHOT_BATCH), fullPage: true });
+        log(`  screenshot -> ${SCREENSHOT_BATCH}`);
+      }
       await checkLink(page, context, label);
 
       // Offline after the first visit: the service worker serves everything from its cache,
