@@ -59,7 +59,6 @@ if [ ! -f "$BASE/.ready" ]; then
   done
   rm -rf "$BASE/usr/lib/node_modules/npm"
   cp -a /usr/lib/node_modules/npm "$BASE/usr/lib/node_modules/"
-  chroot "$BASE" /root/.cargo/bin/rustup target remove wasm32-unknown-unknown 2>/dev/null || true
   touch "$BASE/.ready"
 fi
 
@@ -81,7 +80,9 @@ for cmd in "$@"; do
   git clone -q --no-local "$REPO" "$root/work/main"
   git -C "$root/work/main" checkout -q "$COMMIT"
   log="$WORK/$cmd.log"
-  echo "=== ./build.sh $cmd on $COMMIT, start $(date -u +%FT%TZ)" > "$log"
+  # A new machine has no wasm32 target: build.sh must add it (rustup needs /proc, mounted now).
+  chroot "$root" "${ENV[@]}" bash -c 'rustup target remove wasm32-unknown-unknown; rustup target list --installed' > "$log" 2>&1
+  echo "=== ./build.sh $cmd on $COMMIT, start $(date -u +%FT%TZ)" >> "$log"
   t0=$(date +%s)
   set +e
   if [ "$cmd" = serve ]; then
