@@ -22,15 +22,15 @@ mkdir -p "$WORK"
 
 # The chroot's mounts; every removal below first checks that none is left (a bind-mounted /dev
 # under a folder being deleted would delete the host's device nodes).
-mounts_under() { grep -c " $1/" /proc/mounts || true; }
+mounts_under() { awk -v r="$1/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r; }
 unmount_all() {
-  local root="$1" m
-  for m in $(awk -v r="$root/" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r); do umount -l "$m" || true; done
+  local m
+  for m in $(mounts_under "$1"); do umount -l "$m" || true; done
 }
 safe_remove() {
   local root="$1"
   unmount_all "$root"
-  if [ "$(mounts_under "$root")" != 0 ]; then echo "fresh_machine.sh: $root still has mounts; not removing it" >&2; exit 1; fi
+  if [ -n "$(mounts_under "$root")" ]; then echo "fresh_machine.sh: $root still has mounts; not removing it" >&2; exit 1; fi
   rm -rf --one-file-system "$root"
 }
 

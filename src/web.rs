@@ -8,7 +8,7 @@
 //!   (`templates/library.wftl`, fetched by the worker once the model is ready), or why there is
 //!   none.
 //! - [`check`]`(text, options)`: the input (every record) and the template options, validated
-//!   without predicting; the records' ids, lengths and file names.
+//!   without predicting; the records' ids and lengths.
 //! - [`predict`]`(text, options, index)` (async): parses the text with the same rules as the CLI
 //!   (`src/sequence.rs`) and predicts record `index` the way `webfold predict` does: on
 //!   templates when they are on, the library is loaded and it has one ([`template_model`]),
@@ -184,9 +184,9 @@ fn settings(options: JsValue) -> Result<TemplateSettings, JsValue> {
     template_settings(&input).map_err(js_error)
 }
 
-/// Checks `text` and the template `options` without predicting: `{records: [{id, length,
-/// file_stem}], warnings}` (the warnings of every record), or a JS error with the parser's
-/// message (the same message the CLI prints) or the option's.
+/// Checks `text` and the template `options` without predicting: `{records: [{id, length}],
+/// warnings}` (the warnings of every record), or a JS error with the parser's message (the same
+/// message the CLI prints) or the option's.
 #[wasm_bindgen]
 pub fn check(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
     let records = parse(text, &ParseOptions::default()).map_err(|e| js_error(e.to_string()))?;
@@ -196,7 +196,6 @@ pub fn check(text: &str, options: JsValue) -> Result<JsValue, JsValue> {
         let item = Object::new();
         set(&item, "id", r.id.as_str());
         set(&item, "length", r.len() as u32);
-        set(&item, "file_stem", r.file_stem());
         list.push(&item);
     }
     let out = Object::new();
@@ -216,7 +215,7 @@ fn warnings<'a>(records: impl Iterator<Item = &'a crate::sequence::Record>) -> A
 /// Predicts record `index` (0-based) of `text` (a bare sequence or FASTA) with the template
 /// `options` (see [`check`]), the way `webfold predict` does: [`template_model`] first when
 /// templates are on and the library is loaded, otherwise (or without a template) the network.
-/// Returns `{index, count, id, file_name, cif_file_name, sequence, warnings, pdb, cif, plddt:
+/// Returns `{index, id, file_name, cif_file_name, sequence, warnings, pdb, cif, plddt:
 /// Float32Array, mean, backend, method: "templates" | "network", templates: [{pdb_id, chain,
 /// identity, coverage, query_from, query_to, template_from, template_to, evalue, bits,
 /// residues_used}], template_note, template_ms, model_ms, post_ms, gflop, wasm_memory_bytes}`
@@ -257,10 +256,10 @@ pub async fn predict(text: String, options: JsValue, index: usize) -> Result<JsV
     let templates = serde_wasm_bindgen::to_value(&prediction.templates).map_err(|e| js_error(format!("templates: {e}")))?;
     let out = Object::new();
     set(&out, "index", index as u32);
-    set(&out, "count", records.len() as u32);
     set(&out, "id", record.id.as_str());
-    set(&out, "file_name", format!("{}.pdb", record.file_stem()));
-    set(&out, "cif_file_name", format!("{}.cif", record.file_stem()));
+    let stem = record.file_stem();
+    set(&out, "file_name", format!("{stem}.pdb"));
+    set(&out, "cif_file_name", format!("{stem}.cif"));
     set(&out, "sequence", record.sequence.as_str());
     set(&out, "warnings", warnings(std::iter::once(record)));
     set(&out, "pdb", pdb);

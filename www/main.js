@@ -33,8 +33,8 @@ let worker = null;
 let backendInfo = null;
 let running = null;  // the run in progress: {req, t0, timer, model, waitLibrary}
 let nextReq = 1;
-// The batch (every record of one input): {text, options, records: [{id, length, file_stem}],
-// results: [per record, once predicted], t0, done}; kept after the run for the downloads.
+// The batch (every record of one input): {text, options, records: [{id, length}], results:
+// [per record, once predicted], t0, picked}; kept after the run for the downloads.
 let batch = null;
 let result = null;   // the record shown
 let viewer = null;
@@ -202,7 +202,6 @@ function onMessage(m) {
     case 'batch-done':
       if (!running || m.req !== running.req) break;
       finish();
-      batch.done = true;
       batchDone();
       break;
     case 'archive':
@@ -242,7 +241,7 @@ function failure(m) {
     if (wasRunning) {
       clearInterval(running.timer);
       running = null;
-      run(batch.results.filter(Boolean).length);
+      run(predicted().length);
     } else {
       ensureWorker();
     }
@@ -262,7 +261,7 @@ function finish() {
 // A new batch: every record of `text`, with the options as they are now.
 function start(text) {
   showError('');
-  batch = { text, options: templateOptions(), records: null, results: [], t0: performance.now(), done: false, picked: false };
+  batch = { text, options: templateOptions(), records: null, results: [], t0: performance.now(), picked: false };
   showRecords();
   run(0);
 }
@@ -276,6 +275,9 @@ function run(from) {
   els.status.textContent = 'Working…';
   ensureWorker().postMessage({ type: 'predict', req, text: batch.text, options: batch.options, from });
 }
+
+// The batch's results so far, in record order.
+const predicted = () => (batch ? batch.results.filter(Boolean) : []);
 
 function batchDone() {
   const n = batch.records.length;
@@ -295,7 +297,7 @@ els.cancel.addEventListener('click', () => {
   stopWorker();  // the only way to stop wasm mid-computation
   finish();
   const n = batch.records ? batch.records.length : 0;
-  const done = batch.results.filter(Boolean).length;
+  const done = predicted().length;
   els.status.textContent = n > 1 ? `Cancelled after ${done} of ${n} records.` : 'Cancelled.';
   showRecords();
   ensureWorker();  // a fresh worker loads the weights and the library again, ready for the next run
@@ -323,7 +325,7 @@ els.downloadCif.addEventListener('click', () => {
 
 // Every predicted record's PDB and mmCIF in one zip, made in the worker (src/archive.rs).
 els.downloadAll.addEventListener('click', () => {
-  const done = batch ? batch.results.filter(Boolean) : [];
+  const done = predicted();
   if (done.length === 0) return;
   const files = done.flatMap((r) => [{ name: r.file_name, text: r.pdb }, { name: r.cif_file_name, text: r.cif }]);
   const d = new Date();
@@ -360,7 +362,7 @@ function showRecords() {
     li.append(b);
     return li;
   }));
-  const done = batch.results.filter(Boolean).length;
+  const done = predicted().length;
   els.downloadAll.hidden = false;
   els.downloadAll.disabled = done === 0;
   els.downloadAll.textContent = `Download all (${done} of ${list.length} records, PDB + mmCIF, .zip)`;

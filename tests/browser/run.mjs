@@ -317,10 +317,8 @@ async function predictAndWait(page, timeout) {
 }
 
 async function downloadPdb(page, tmp, name) {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Download PDB/ }).click()]);
-  const file = path.join(tmp, `${name}-${dl.suggestedFilename()}`);
-  await dl.saveAs(file);
-  return { name: dl.suggestedFilename(), pdb: fs.readFileSync(file, 'utf8') };
+  const dl = await download(page, tmp, name, /Download PDB/);
+  return { name: dl.name, pdb: fs.readFileSync(dl.file, 'utf8') };
 }
 
 const pageTemplates = (page) => page.locator('#template-rows tr').evaluateAll((rows) =>
@@ -551,19 +549,14 @@ async function runDeviceLoss(server, native, tmp) {
   try {
     await page.goto(server.url);
     await page.getByLabel('Sequence').fill(INPUT);
-    await page.getByRole('button', { name: 'Predict', exact: true }).click();
-    await page.waitForFunction(() => document.body.dataset.state === 'done' || !document.getElementById('error').hidden,
-      null, { timeout: 300_000, polling: 500 });
+    const err = await predictAndWait(page, 300_000);
     check(hooked, `${label}: the device-loss hook was injected into worker.js`);
-    const err = await page.locator('#error').evaluate((e) => (e.hidden ? '' : e.textContent));
     check(!err, `${label}: prediction finished without an error${err ? `: ${err}` : ''}`);
     const backend = await page.locator('#backend').textContent();
     check((await page.locator('#backend').getAttribute('data-backend')) === 'CPU' && /WebGPU failed/.test(backend),
       `${label}: the page says WebGPU failed and the CPU ran: ${JSON.stringify(backend)}`);
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /Download PDB/ }).click()]);
-    const file = path.join(tmp, 'lost.pdb');
-    await dl.saveAs(file);
-    compareNative(fs.readFileSync(file, 'utf8'), native.test80.pdb, label, 0.001);
+    const dl = await downloadPdb(page, tmp, 'lost');
+    compareNative(dl.pdb, native.test80.pdb, label, 0.001);
   } catch (e) {
     check(false, `${label}: ${e.message.split('\n')[0]}`);
   } finally {
