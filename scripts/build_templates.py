@@ -21,7 +21,12 @@ Steps
 3. Fit the backbone table: the mean N and C positions in a local frame built from CA_{i-1},
    CA_i, CA_{i+1}, binned by the two CA dihedrals around residue i (24 x 24 bins plus
    marginals). It goes into the JSON metadata.
-4. Write the file (b"WFTL", u32 version, one zlib level-9 stream), read it back with an
+4. Quantise each residue's sequence profile (the StructureDB's HHblits column frequencies):
+   for every amino acid, 16 profile classes by k-means (seeded) on the columns of residues of
+   that amino acid, in Hellinger space (square roots of the frequencies); each residue stores
+   its class (one byte), the class frequencies go into the metadata. Used to align the query
+   to the template's profile (docs/TEMPLATES.md, Alignment).
+5. Write the file (b"WFTL", u32 version, one zlib level-9 stream), read it back with an
    independent decoder, and measure the CA reconstruction error (Kabsch superposition onto the
    true CA) and the N/C error of the table. Write the stats sidecar (library.json) and the test
    fixture (true N, CA, C of 5 chains in the original PDB frame).
@@ -44,7 +49,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STANDARD = set("ARNDCQEGHILKMFPSTWYV")
 
 MAGIC = b"WFTL"
-VERSION = 1
+VERSION = 2
 D_MIN = 2.40
 D_STEP = 0.02
 D_MAX = D_MIN + 255 * D_STEP
@@ -54,6 +59,11 @@ BB_BINS = 24
 BB_BIN_DEG = 360.0 / BB_BINS
 BB_MIN_COUNT = 20
 FIXTURE_INDICES = (0, 1000, 5000, 10000, 21000)
+AA_ORDER = "ACDEFGHIKLMNPQRSTVWY"  # order of the profile frequencies in the file
+PROFILE_CLASSES = 16  # per amino acid
+PROFILE_SAMPLE = 100_000  # columns per amino acid the classes are fitted on
+PROFILE_ITERATIONS = 30
+PROFILE_SEED = 0
 
 
 def log(*a):
@@ -145,7 +155,7 @@ def read_db(limit=0):
     n_entries = db.GetNumCoords()
     if limit:
         n_entries = min(limit, n_entries)
-    names, seqs, lengths, coords = [], [], [], []
+    names, seqs, lengths, coords, profiles = [], [], [], [], []
     seen = {}
     nonstd = {}
     for i in range(n_entries):
@@ -167,6 +177,10 @@ def read_db(limit=0):
             a[k, 0] = (n[0], n[1], n[2])
             a[k, 1] = (ca[0], ca[1], ca[2])
             a[k, 2] = (c[0], c[1], c[2])
+        prof = db.GetSequenceProfile(i)
+        if len(prof) != L:
+            raise ValueError(f"{name}: profile length {len(prof)} != backbone length {L}")
+        profiles.append(np.array([[c.GetFreq(x) for x in AA_ORDER] for c in prof.columns], np.float32))
         for ch in seq:
             if ch not in STANDARD:
                 nonstd[ch] = nonstd.get(ch, 0) + 1
@@ -178,7 +192,7 @@ def read_db(limit=0):
             log(f"  read {i + 1}/{n_entries}")
     xyz = np.concatenate(coords)  # (R, 3 atoms N/CA/C, 3)
     n_repeated = sum(v - 1 for v in seen.values())
-    return names, seqs, np.array(lengths, np.int64), xyz, nonstd, n_repeated
+    return names, seqs, np.array(lengths, np.int64), xyz, np.concatenate(profiles), nonstd, n_repeated
 
 
 # ---------------------------------------------------------------- encoding
@@ -369,7 +383,57 @@ def apply_backbone_table(ca, lay, table):
 
 # ---------------------------------------------------------------- file I/O
 
-def build_payload(meta, names, seqs, lengths, dc, thc, tac):
+def profile_frequencies(raw, seqs):
+    """Per-residue frequencies (rows sum to 1). A column without counts (no aligned sequence)
+    becomes the residue's own letter. Returns (frequencies, amino-acid index per residue or -1,
+    number of empty columns)."""
+    seq = "".join(seqs)
+    aa = np.array([AA_ORDER.find(c) for c in seq], np.int64)
+    total = raw.sum(1, keepdims=True)
+    own = np.zeros_like(raw)
+    own[aa >= 0, aa[aa >= 0]] = 1.0
+    empty = total[:, 0] < 0.5
+    freq = np.where(empty[:, None], own, raw / np.maximum(total, 1e-6))
+    return freq.astype(np.float32), aa, int(empty.sum())
+
+
+def nearest(x, centres):
+    """Index of the nearest centre (squared Euclidean) for every row of x, in chunks."""
+    cn = (centres * centres).sum(1)
+    out = np.empty(len(x), np.int64)
+    for i in range(0, len(x), 200_000):
+        out[i:i + 200_000] = (cn[None, :] - 2.0 * x[i:i + 200_000] @ centres.T).argmin(1)
+    return out
+
+
+def quantise_profiles(freq, aa):
+    """Profile classes per amino acid: k-means (Lloyd, seeded) on the square roots of the
+    frequencies of that amino acid's residues. Returns (class per residue uint8, class
+    frequencies float[20, K, 20], mean L1 error of the reconstruction). Residues outside the 20
+    letters get class 0 (the reader scores them by BLOSUM62 alone)."""
+    rng = np.random.default_rng(PROFILE_SEED)
+    x = np.sqrt(freq)
+    codes = np.zeros(len(freq), np.uint8)
+    book = np.zeros((20, PROFILE_CLASSES, 20), np.float64)
+    for a in range(20):
+        rows = np.where(aa == a)[0]
+        fit = x[rng.choice(rows, min(PROFILE_SAMPLE, len(rows)), replace=False)]
+        centres = fit[rng.choice(len(fit), PROFILE_CLASSES, replace=len(fit) < PROFILE_CLASSES)].copy()
+        for _ in range(PROFILE_ITERATIONS):
+            label = nearest(fit, centres)
+            for k in range(PROFILE_CLASSES):
+                members = fit[label == k]
+                # an empty class restarts at a random column
+                centres[k] = members.mean(0) if len(members) else fit[rng.integers(len(fit))]
+        codes[rows] = nearest(x[rows], centres)
+        sq = centres.astype(np.float64) ** 2
+        book[a] = sq / sq.sum(1, keepdims=True)
+    std = aa >= 0
+    recon = book[aa[std], codes[std]]
+    return codes, book, float(np.abs(recon - freq[std]).sum(1).mean())
+
+
+def build_payload(meta, names, seqs, lengths, dc, thc, tac, pc):
     if lengths.max() > 65535:
         j = int(np.argmax(lengths))
         raise ValueError(f"chain {names[j]} has {lengths[j]} residues (> 65535)")
@@ -380,17 +444,18 @@ def build_payload(meta, names, seqs, lengths, dc, thc, tac):
     names_b = "\n".join(names).encode("ascii")
     seq_b = "".join(seqs).encode("ascii")
     R = int(lengths.sum())
-    assert len(seq_b) == R == dc.size == thc.size == tac.size
+    assert len(seq_b) == R == dc.size == thc.size == tac.size == pc.size
     return b"".join([
         struct.pack("<4I", len(names), R, len(names_b), len(meta_b)),
         meta_b, names_b,
         lengths.astype("<u2").tobytes(),
-        seq_b, dc.tobytes(), thc.tobytes(), tac.tobytes(),
+        seq_b, dc.tobytes(), thc.tobytes(), tac.tobytes(), pc.tobytes(),
     ])
 
 
 def read_wftl(path):
-    """Independent reader: returns meta, names, sequences, lengths, CA (canonical frame)."""
+    """Independent reader: returns meta, names, sequences, lengths, CA (canonical frame),
+    profile classes."""
     with open(path, "rb") as f:
         raw = f.read()
     if raw[:4] != MAGIC:
@@ -409,11 +474,11 @@ def read_wftl(path):
     o += 2 * n_ch
     seq = pl[o:o + R].decode("ascii")
     o += R
-    planes = [np.frombuffer(pl, np.uint8, R, o + j * R) for j in range(3)]
-    o += 3 * R
+    planes = [np.frombuffer(pl, np.uint8, R, o + j * R) for j in range(4)]
+    o += 4 * R
     if o != len(pl) or len(names) != n_ch or lengths.sum() != R:
         raise ValueError("WFTL payload size mismatch")
-    dcode, thcode, tacode = planes
+    dcode, thcode, tacode, pcode = planes
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     seqs = [seq[s:s + n] for s, n in zip(starts, lengths)]
     # decode residue index k of all chains at once
@@ -431,7 +496,7 @@ def read_wftl(path):
             r[g] = place2(r[g - 1], d, theta_of(thcode[g]))
         else:
             r[g] = nerf(r[g - 3], r[g - 2], r[g - 1], d, theta_of(thcode[g]), tau_of(tacode[g]))
-    return meta, names, seqs, lengths, r
+    return meta, names, seqs, lengths, r, pcode
 
 
 # ---------------------------------------------------------------- evaluation
@@ -497,7 +562,7 @@ def main():
     self_check()
     version = package_version()
     log(f"promod3-data {version}; reading the StructureDB")
-    names, seqs, lengths, xyz, nonstd, n_repeated = read_db(args.limit)
+    names, seqs, lengths, xyz, raw_profiles, nonstd, n_repeated = read_db(args.limit)
     t_read = time.time() - t_start
     lay = Layout(lengths)
     log(f"read {len(names)} chains, {lay.n_res} residues in {t_read:.0f} s; "
@@ -515,6 +580,12 @@ def main():
     log(f"backbone table fitted in {time.time() - t0:.0f} s; "
         f"{int(np.sum(counts < BB_MIN_COUNT))} of {counts.size} cells under {BB_MIN_COUNT} samples")
 
+    t0 = time.time()
+    freq, aa, empty_columns = profile_frequencies(raw_profiles, seqs)
+    pc, book, profile_l1 = quantise_profiles(freq, aa)
+    log(f"profiles quantised in {time.time() - t0:.0f} s: {PROFILE_CLASSES} classes per amino acid, "
+        f"mean L1 error {profile_l1:.3f}; {empty_columns} columns without counts")
+
     meta = {
         "format": "WFTL",
         "version": VERSION,
@@ -529,8 +600,11 @@ def main():
         "bb_bins": BB_BINS,
         "backbone_table": [float(v) for v in table.reshape(-1)],
         "bb_counts": [int(v) for v in counts],
+        "profile_order": AA_ORDER,
+        "profile_classes": PROFILE_CLASSES,
+        "profile_frequencies": [round(float(v), 5) for v in book.reshape(-1)],
     }
-    payload = build_payload(meta, names, seqs, lengths, dc, thc, tac)
+    payload = build_payload(meta, names, seqs, lengths, dc, thc, tac, pc)
     t0 = time.time()
     blob = MAGIC + struct.pack("<I", VERSION) + zlib.compress(payload, 9)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
@@ -542,10 +616,11 @@ def main():
 
     # ---- read back and measure
     t0 = time.time()
-    meta2, names2, seqs2, lengths2, r_dec = read_wftl(args.out)
+    meta2, names2, seqs2, lengths2, r_dec, pc2 = read_wftl(args.out)
     t_decode = time.time() - t0
     assert meta2 == json.loads(json.dumps(meta)), "metadata differs after reading back"
     assert names2 == names and seqs2 == seqs and np.array_equal(lengths2, lengths)
+    assert np.array_equal(pc2, pc) and int(pc2.max()) < PROFILE_CLASSES
     enc_vs_dec = float(np.abs(r_dec - r_enc).max())
     log(f"decoded in {t_decode:.1f} s; |decoded - encoder's reconstruction| max {enc_vs_dec:.2e} A")
     fit, (rot, cm, cr) = kabsch_fit(r_dec, ca, lay)
@@ -603,6 +678,9 @@ def main():
                          "under_20": int(np.sum(lengths < 20)),
                          "under_3": int(np.sum(lengths < 3))},
         "repeated_names": n_repeated,
+        "profiles": {"classes_per_amino_acid": PROFILE_CLASSES, "mean_l1_error": round(profile_l1, 4),
+                     "columns_without_counts": empty_columns,
+                     "class_plane_zlib9_bytes": len(zlib.compress(pc.tobytes(), 9))},
         "non_standard_letters": nonstd,
         "true_ca_ca_A": {"min": round(float(dd.min()), 4), "max": round(float(dd.max()), 4)},
         "ca_reconstruction_A": {k: round(v, 5) for k, v in ca_err.items()},

@@ -79,6 +79,19 @@ fn broken_library_files_give_clear_errors() {
         let msg = e.to_string();
         assert!(msg.starts_with("template library: ") && msg.contains(needle), "{what}: {msg}");
     }
+    // A well-compressed payload with a bad profile plane or bad profile metadata.
+    let payload = miniz_oxide::inflate::decompress_to_vec_zlib(&good[8..]).unwrap();
+    let pack = |p: &[u8]| [&good[..8], &miniz_oxide::deflate::compress_to_vec_zlib(p, 1)[..]].concat();
+    let mut bad_class = payload.clone();
+    *bad_class.last_mut().unwrap() = 200;
+    let msg = Library::from_bytes(&pack(&bad_class)).err().expect("class 200 accepted").to_string();
+    assert!(msg.contains("has profile class 200, but there are 16"), "{msg}");
+    let key = b"\"profile_order\":\"ACDEF";
+    let at = payload.windows(key.len()).position(|w| w == key).expect("profile_order in the metadata");
+    let mut bad_order = payload.clone();
+    bad_order[at + 17..at + 19].copy_from_slice(b"CA");
+    let msg = Library::from_bytes(&pack(&bad_order)).err().expect("wrong order accepted").to_string();
+    assert!(msg.contains("profile_order is 'CADEF"), "{msg}");
     // Flipped bits anywhere in the compressed stream: an error or a valid library, never a panic.
     let mut rng = XorShift::new(7);
     for _ in 0..20 {
@@ -138,6 +151,69 @@ fn exact_alignment_equals_textbook_smith_waterman() {
         if score > 0 {
             assert_eq!(pairs_score(a.as_bytes(), b.as_bytes(), &pairs), score, "case {case}: traceback re-scores to the score");
         }
+    }
+}
+
+#[test]
+fn profile_alignment_is_exact_and_equals_the_sequence_alignment_on_blosum_rows() {
+    use block_aligner::scores::{Matrix, BLOSUM62};
+    use webfold::templates::profile::{self, AA_ORDER};
+    let mut rng = XorShift::new(13);
+    for case in 0..40 {
+        let a = { let n = rng.range(5, 250); rng.protein(n) };
+        let mut b = String::new();
+        for ch in a.chars() {
+            match rng.below(12) {
+                0 => {}
+                1 => {
+                    b.push(ch);
+                    b.push_str(&{ let n = rng.range(1, 8); rng.protein(n) });
+                }
+                2..=4 => b.push_str(&rng.protein(1)),
+                _ => b.push(ch),
+            }
+        }
+        // A "profile" whose column j is BLOSUM62's row of b[j] must give the sequence alignment.
+        let rows: Vec<i8> = b.bytes().flat_map(|t| AA_ORDER.iter().map(move |&q| BLOSUM62.get(q, t))).collect();
+        let (score, pairs) = profile::align(a.as_bytes(), &rows);
+        let (seq_score, seq_pairs) = align_exact(a.as_bytes(), b.as_bytes());
+        assert_eq!(score, seq_score, "case {case}: score");
+        assert_eq!(score, reference_sw(a.as_bytes(), b.as_bytes()), "case {case}: textbook score");
+        if score > 0 {
+            assert_eq!(profile::pairs_score(a.as_bytes(), &rows, &pairs), score, "case {case}: traceback re-scores");
+            assert_eq!(pairs_score(a.as_bytes(), b.as_bytes(), &seq_pairs), score);
+        }
+    }
+}
+
+#[test]
+fn template_profiles_score_the_family_not_only_the_template_letter() {
+    use webfold::templates::profile::{aa_index, AA_ORDER};
+    let t = templates();
+    let lib = &t.library;
+    assert!(lib.profile_classes() >= 2);
+    for k in [0, 1000, 5000, 10000, 21000] {
+        let seq = lib.sequence(k);
+        let scores = t.index.profiles.template(lib, k);
+        assert_eq!(scores.len(), 20 * seq.len());
+        // The template's own letter scores well on average...
+        let own: f64 = seq.iter().enumerate().map(|(j, &c)| scores[20 * j + aa_index(c).unwrap()] as f64).sum::<f64>() / seq.len() as f64;
+        assert!(own > 2.0, "{}: mean score of the template's own letters {own:.2}", lib.name(k));
+        // ...but the columns differ from BLOSUM62's rows: the family's residues change them.
+        let differ = seq.iter().enumerate().filter(|&(j, &c)| {
+            AA_ORDER.iter().enumerate().any(|(a, &q)| {
+                use block_aligner::scores::{Matrix, BLOSUM62};
+                scores[20 * j + a] != BLOSUM62.get(q, c)
+            })
+        }).count();
+        assert!(differ * 2 > seq.len(), "{}: only {differ} of {} columns differ from BLOSUM62", lib.name(k), seq.len());
+    }
+    // The classes of every amino acid separate conserved positions (the letter itself nearly
+    // always) from variable ones (the letter a minority): the information BLOSUM62 lacks.
+    for (a, &letter) in AA_ORDER.iter().enumerate() {
+        let own: Vec<f64> = (0..lib.profile_classes()).map(|c| lib.class_frequencies(a, c)[a]).collect();
+        let (lo, hi) = own.iter().fold((1.0f64, 0.0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        assert!(hi > 0.9 && lo < 0.3, "{}: own frequency over the classes spans only {lo:.2}..{hi:.2}", letter as char);
     }
 }
 

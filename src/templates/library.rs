@@ -4,7 +4,9 @@
 //!
 //! CA traces are stored as quantised internal coordinates (CA-CA distance, virtual bond angle,
 //! virtual torsion) and decoded on demand: the search needs only the sequences, and a prediction
-//! only the traces of the few templates it uses.
+//! only the traces of the few templates it uses. Each residue also carries its profile class:
+//! the StructureDB's sequence profile column, quantised to one of a few classes per amino acid
+//! whose frequencies are in the metadata (profile.rs aligns to them).
 
 use std::fmt;
 
@@ -13,7 +15,7 @@ use crate::geometry::{add, cross, scale, sub, unit, V3};
 /// First bytes of every library file.
 pub const MAGIC: &[u8; 4] = b"WFTL";
 /// The only format version this build reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Decompressed payloads larger than this are refused (a corrupt or hostile file must not make
 /// the page allocate without bound).
 const MAX_PAYLOAD: usize = 512 << 20;
@@ -49,6 +51,11 @@ pub struct Library {
     d: Vec<u8>,
     theta: Vec<u8>,
     tau: Vec<u8>,
+    /// Profile class of every residue (< profile_classes).
+    profile: Vec<u8>,
+    profile_classes: usize,
+    /// Frequencies (profile::AA_ORDER) of class c of amino acid a at index a * classes + c.
+    profile_frequencies: Vec<[f64; 20]>,
     d_min: f64,
     d_step: f64,
     theta_step: f64,
@@ -56,6 +63,33 @@ pub struct Library {
     /// N and C offsets from CA in the local frame of each residue, by virtual-torsion bins
     /// ([`BB_BINS`] + 1 per axis; see [`crate::templates::backbone`]).
     pub backbone_table: Vec<[f64; 6]>,
+}
+
+/// The profile classes from the metadata: their number per amino acid and their frequencies,
+/// checked (the amino-acid order, a finite non-negative distribution per class).
+fn profile_metadata(meta: &serde_json::Value) -> Result<(usize, Vec<[f64; 20]>), LibraryError> {
+    let order = meta.get("profile_order").and_then(|v| v.as_str()).unwrap_or("");
+    if order.as_bytes() != crate::templates::profile::AA_ORDER {
+        return err(format!("metadata's profile_order is '{order}', expected 'ACDEFGHIKLMNPQRSTVWY'"));
+    }
+    let classes = meta.get("profile_classes").and_then(|v| v.as_u64()).filter(|&k| (1..=256).contains(&k)).ok_or_else(|| LibraryError("metadata lacks 'profile_classes' (1 to 256)".into()))? as usize;
+    let values = meta.get("profile_frequencies").and_then(|v| v.as_array()).ok_or_else(|| LibraryError("metadata lacks 'profile_frequencies'".into()))?;
+    if values.len() != 20 * classes * 20 {
+        return err(format!("profile_frequencies has {} numbers, expected {}", values.len(), 20 * classes * 20));
+    }
+    let mut rows = Vec::with_capacity(20 * classes);
+    for (k, cell) in values.chunks(20).enumerate() {
+        let mut row = [0.0; 20];
+        for (a, x) in cell.iter().enumerate() {
+            row[a] = x.as_f64().filter(|x| x.is_finite() && (0.0..=1.0).contains(x)).ok_or_else(|| LibraryError(format!("profile class {k} holds a frequency outside 0..1")))?;
+        }
+        let total: f64 = row.iter().sum();
+        if (total - 1.0).abs() > 1e-3 {
+            return err(format!("the frequencies of profile class {k} add up to {total:.4}, not 1"));
+        }
+        rows.push(row);
+    }
+    Ok((classes, rows))
 }
 
 /// Little-endian reader over the payload that names what is missing when it runs out.
@@ -137,8 +171,9 @@ impl Library {
         let d = r.take(n_res, "the CA distance codes")?.to_vec();
         let theta = r.take(n_res, "the CA angle codes")?.to_vec();
         let tau = r.take(n_res, "the CA torsion codes")?.to_vec();
+        let profile = r.take(n_res, "the profile classes")?.to_vec();
         if r.at != payload.len() {
-            return err(format!("{} unexpected bytes after the torsion codes", payload.len() - r.at));
+            return err(format!("{} unexpected bytes after the profile classes", payload.len() - r.at));
         }
         let num = |key: &str| -> Result<f64, LibraryError> {
             meta.get(key).and_then(|v| v.as_f64()).filter(|v| v.is_finite()).ok_or_else(|| LibraryError(format!("metadata lacks the number '{key}'")))
@@ -157,6 +192,11 @@ impl Library {
             }
             backbone_table.push(v);
         }
+        let (profile_classes, profile_frequencies) = profile_metadata(&meta)?;
+        if let Some(p) = profile.iter().position(|&c| c as usize >= profile_classes) {
+            let chain = starts.partition_point(|&s| s <= p) - 1;
+            return err(format!("residue {} of chain {} has profile class {}, but there are {profile_classes}", p - starts[chain] + 1, names[chain], profile[p]));
+        }
         let lib = Library {
             source: text("source"),
             built: text("built"),
@@ -166,6 +206,9 @@ impl Library {
             d,
             theta,
             tau,
+            profile,
+            profile_classes,
+            profile_frequencies,
             d_min: num("d_min")?,
             d_step: num("d_step")?,
             theta_step: num("theta_step_deg")?.to_radians(),
@@ -206,6 +249,22 @@ impl Library {
     /// One-letter sequence (ASCII upper case).
     pub fn sequence(&self, chain: usize) -> &[u8] {
         &self.sequences[self.starts[chain]..self.starts[chain + 1]]
+    }
+
+    /// Number of profile classes per amino acid.
+    pub fn profile_classes(&self) -> usize {
+        self.profile_classes
+    }
+
+    /// Frequencies (profile::AA_ORDER) of profile class `class` of amino acid `aa` (index in
+    /// profile::AA_ORDER).
+    pub fn class_frequencies(&self, aa: usize, class: usize) -> &[f64; 20] {
+        &self.profile_frequencies[aa * self.profile_classes + class]
+    }
+
+    /// The profile class of every residue of a chain.
+    pub fn chain_profile_classes(&self, chain: usize) -> &[u8] {
+        &self.profile[self.starts[chain]..self.starts[chain + 1]]
     }
 
     /// The index of the chain called `name` (exact, case-insensitive).

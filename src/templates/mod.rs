@@ -2,7 +2,8 @@
 //! known structures, the best templates are chosen, and the model is built on them.
 //!
 //! Pipeline (one named step per module):
-//! [`library`] (read the `.wftl` file) -> [`search`] (Smith-Waterman, E-values) -> [`choose`]
+//! [`library`] (read the `.wftl` file) -> [`search`] (Smith-Waterman, E-values; the hits
+//! realigned to the template's profile by [`profile`]) -> [`choose`]
 //! (rank by expected correct residues, add templates for uncovered domains) -> [`model`] (raw
 //! model, open gaps until closable, fill) -> [`backbone`] (N and C from CA) -> relax (D8) ->
 //! [`confidence`] (pLDDT from the local alignment).
@@ -12,6 +13,7 @@ pub mod choose;
 pub mod confidence;
 pub mod library;
 pub mod model;
+pub mod profile;
 pub mod search;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod benchmark;

@@ -11,13 +11,16 @@
 //!    (scripts/search_recall.sh): the forward pass alone missed 4 of 619 pairs entirely, both
 //!    passes none.
 //! 2. rescore: the best chains again with one block covering the whole matrix, which is exact
-//!    Smith-Waterman, with the traceback that gives the alignment.
+//!    Smith-Waterman: the score, bits and E-value of a hit.
+//! 3. realign: every hit that passes is aligned again, exactly, to the template's sequence
+//!    profile (profile.rs); that alignment is the one reported and modelled on.
 
 use block_aligner::cigar::{Cigar, Operation};
 use block_aligner::scan_block::{Block, PaddedBytes};
 use block_aligner::scores::{AAMatrix, Gaps, Matrix, BLOSUM62};
 
 use super::library::Library;
+use super::profile::{self, ProfileScores};
 
 /// BLAST's gapped Karlin-Altschul parameters for BLOSUM62 with gaps 11/1.
 pub const LAMBDA: f64 = 0.267;
@@ -37,7 +40,7 @@ const GAPS: Gaps = Gaps { open: -(GAP_OPEN as i8) - (GAP_EXTEND as i8), extend: 
 /// mmseqs2 pairs): 32..=64 lost 6 pairs, 32..=128 and 32..=256 none; 128 is 1.5x faster.
 const SCAN_BLOCKS: (usize, usize) = (32, 128);
 /// A score drop that never happens for proteins: local alignment over the whole matrix.
-const NO_X_DROP: i32 = 1 << 24;
+pub(crate) const NO_X_DROP: i32 = 1 << 24;
 /// Chains rescored exactly: all scan hits with E below this...
 const RESCORE_EVALUE: f64 = 10.0;
 /// ...but at least this many and at most this many, best scan scores first.
@@ -94,13 +97,15 @@ pub struct Hit {
     pub chain: usize,
     /// Library name (PDB id + chain id).
     pub name: String,
-    /// Exact Smith-Waterman score (BLOSUM62 units).
+    /// Exact Smith-Waterman score of the sequence alignment (BLOSUM62 units): the basis of
+    /// `bits` and `evalue`.
     pub score: i32,
     pub bits: f64,
     pub evalue: f64,
-    /// Identical pairs / aligned pairs (0..1).
+    /// Identical pairs / aligned pairs of `pairs` (0..1).
     pub identity: f64,
-    /// Aligned (query, template) residue pairs, 0-based, in order (gaps are the jumps).
+    /// Aligned (query, template) residue pairs of the profile alignment (profile.rs), 0-based,
+    /// in order (gaps are the jumps).
     pub pairs: Vec<(usize, usize)>,
 }
 
@@ -162,12 +167,14 @@ impl Statistics {
     }
 }
 
-/// Library sequences in block-aligner's padded form, built once per library.
+/// Library sequences in block-aligner's padded form and the profile score rows, built once per
+/// library.
 pub struct SearchIndex {
     padded: Vec<PaddedBytes>,
     /// The same sequences reversed (the backward scan).
     reversed: Vec<PaddedBytes>,
     max_len: usize,
+    pub profiles: ProfileScores,
 }
 
 impl SearchIndex {
@@ -181,7 +188,7 @@ impl SearchIndex {
             })
             .collect();
         let max_len = (0..lib.len()).map(|i| lib.sequence(i).len()).max().unwrap_or(0);
-        SearchIndex { padded, reversed, max_len }
+        SearchIndex { padded, reversed, max_len, profiles: ProfileScores::new(lib) }
     }
 }
 
@@ -236,8 +243,14 @@ pub fn align_exact(query: &[u8], target: &[u8]) -> (i32, Vec<(usize, usize)>) {
     }
     let mut cigar = Cigar::new(query.len(), target.len());
     block.trace().cigar(res.query_idx, res.reference_idx, &mut cigar);
+    (res.score, cigar_pairs(&cigar, res.query_idx, res.reference_idx))
+}
+
+/// The aligned (query, template) pairs of a traceback that ends at (query_end, target_end)
+/// (exclusive, as block-aligner reports them).
+pub(crate) fn cigar_pairs(cigar: &Cigar, query_end: usize, target_end: usize) -> Vec<(usize, usize)> {
     let ops = cigar.to_vec();
-    let (mut qi, mut ti) = (res.query_idx, res.reference_idx);
+    let (mut qi, mut ti) = (query_end, target_end);
     for op in &ops {
         match op.op {
             Operation::M | Operation::Eq | Operation::X => {
@@ -249,7 +262,7 @@ pub fn align_exact(query: &[u8], target: &[u8]) -> (i32, Vec<(usize, usize)>) {
             Operation::Sentinel => {}
         }
     }
-    let mut pairs = Vec::with_capacity(res.query_idx - qi);
+    let mut pairs = Vec::with_capacity(query_end - qi);
     for op in &ops {
         match op.op {
             Operation::M | Operation::Eq | Operation::X => {
@@ -264,7 +277,7 @@ pub fn align_exact(query: &[u8], target: &[u8]) -> (i32, Vec<(usize, usize)>) {
             Operation::Sentinel => {}
         }
     }
-    (res.score, pairs)
+    pairs
 }
 
 /// Score of an alignment given as pairs (BLOSUM62, gaps 11/1): the check that the traceback and
@@ -309,6 +322,8 @@ pub fn search(lib: &Library, index: &SearchIndex, query: &[u8], options: &Search
             if pairs.is_empty() || evalue > options.max_evalue {
                 return None;
             }
+            let (_, realigned) = profile::align(query, &index.profiles.template(lib, chain));
+            let pairs = if realigned.is_empty() { pairs } else { realigned };
             let same = pairs.iter().filter(|&&(a, b)| query[a] == target[b]).count();
             let identity = same as f64 / pairs.len() as f64;
             if options.max_identity.is_some_and(|m| identity > m) {
