@@ -123,29 +123,31 @@ fn reference_sw(q: &[u8], t: &[u8]) -> i32 {
     best
 }
 
+/// A relative of `a`: 1 in 20 residues deleted, 1 in 20 followed by an insertion of 1-5, 1 in
+/// 5 substituted, after a random prefix of 0-39 residues.
+fn related(rng: &mut XorShift, a: &str) -> String {
+    let mut s = String::new();
+    for ch in a.chars() {
+        match rng.below(20) {
+            0 => {}
+            1 => {
+                s.push(ch);
+                s.push_str(&{ let n = rng.range(1, 6); rng.protein(n) });
+            }
+            2..=5 => s.push_str(&rng.protein(1)),
+            _ => s.push(ch),
+        }
+    }
+    format!("{}{}", { let n = rng.range(0, 40); rng.protein(n) }, s)
+}
+
 #[test]
 fn exact_alignment_equals_textbook_smith_waterman() {
     let mut rng = XorShift::new(11);
     for case in 0..60 {
         let a = { let n = rng.range(5, 300); rng.protein(n) };
         // Related pairs (mutated copies with indels) and unrelated ones.
-        let b: String = if case % 3 == 0 {
-            { let n = rng.range(5, 300); rng.protein(n) }
-        } else {
-            let mut s = String::new();
-            for ch in a.chars() {
-                match rng.below(20) {
-                    0 => {}
-                    1 => {
-                        s.push(ch);
-                        s.push_str(&{ let n = rng.range(1, 6); rng.protein(n) });
-                    }
-                    2..=5 => s.push_str(&rng.protein(1)),
-                    _ => s.push(ch),
-                }
-            }
-            format!("{}{}", { let n = rng.range(0, 40); rng.protein(n) }, s)
-        };
+        let b: String = if case % 3 == 0 { { let n = rng.range(5, 300); rng.protein(n) } } else { related(&mut rng, &a) };
         let (score, pairs) = align_exact(a.as_bytes(), b.as_bytes());
         assert_eq!(score, reference_sw(a.as_bytes(), b.as_bytes()), "case {case}: score");
         if score > 0 {
@@ -161,18 +163,7 @@ fn profile_alignment_is_exact_and_equals_the_sequence_alignment_on_blosum_rows()
     let mut rng = XorShift::new(13);
     for case in 0..40 {
         let a = { let n = rng.range(5, 250); rng.protein(n) };
-        let mut b = String::new();
-        for ch in a.chars() {
-            match rng.below(12) {
-                0 => {}
-                1 => {
-                    b.push(ch);
-                    b.push_str(&{ let n = rng.range(1, 8); rng.protein(n) });
-                }
-                2..=4 => b.push_str(&rng.protein(1)),
-                _ => b.push(ch),
-            }
-        }
+        let b = related(&mut rng, &a);
         // A "profile" whose column j is BLOSUM62's row of b[j] must give the sequence alignment.
         let rows: Vec<i8> = b.bytes().flat_map(|t| AA_ORDER.iter().map(move |&q| BLOSUM62.get(q, t))).collect();
         let (score, pairs) = profile::align(a.as_bytes(), &rows);
