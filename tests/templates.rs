@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use common::XorShift;
 use webfold::geometry::superpose::{rmsd, superpose};
 use webfold::geometry::{check, distance};
-use webfold::templates::search::{align_exact, is_excluded, pairs_score, search, Statistics};
+use webfold::templates::search::{align_exact, is_excluded, pairs_score, score_exact, search, Statistics};
 use webfold::templates::{self, backbone, Library, SearchOptions, Templates};
 
 const LIBRARY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/library.wftl");
@@ -150,6 +150,7 @@ fn exact_alignment_equals_textbook_smith_waterman() {
         let b: String = if case % 3 == 0 { { let n = rng.range(5, 300); rng.protein(n) } } else { related(&mut rng, &a) };
         let (score, pairs) = align_exact(a.as_bytes(), b.as_bytes());
         assert_eq!(score, reference_sw(a.as_bytes(), b.as_bytes()), "case {case}: score");
+        assert_eq!(score_exact(a.as_bytes(), b.as_bytes()), score, "case {case}: score without the traceback");
         if score > 0 {
             assert_eq!(pairs_score(a.as_bytes(), b.as_bytes(), &pairs), score, "case {case}: traceback re-scores to the score");
         }

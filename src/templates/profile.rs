@@ -14,12 +14,11 @@
 //! p = ALPHA * f + (1 - ALPHA) * P(a | b), score(a) = round(2 log2(p(a) / background(a))),
 //! where P(a | b) is BLOSUM62's substitution probability (the pseudo-counts).
 
-use block_aligner::cigar::Cigar;
 use block_aligner::scan_block::{Block, PaddedBytes};
 use block_aligner::scores::{AAMatrix, AAProfile, Matrix, Profile, BLOSUM62};
 
 use super::library::Library;
-use super::search::{cigar_pairs, GAP_EXTEND, GAP_OPEN, NO_X_DROP};
+use super::search::{score_pairs, traced, whole_matrix_block, GAP_EXTEND, GAP_OPEN, NO_X_DROP};
 
 /// Order of the 20 frequencies of a profile column (as in the library file).
 pub const AA_ORDER: &[u8; 20] = b"ACDEFGHIKLMNPQRSTVWY";
@@ -92,7 +91,7 @@ pub fn align(query: &[u8], scores: &[i8]) -> (i32, Vec<(usize, usize)>) {
     if query.is_empty() || tlen == 0 {
         return (0, Vec::new());
     }
-    let size = (query.len().max(tlen) + 1).next_power_of_two().max(block_aligner::L * 2);
+    let size = whole_matrix_block(query.len(), tlen);
     let mut profile = AAProfile::new(tlen, size, -(GAP_EXTEND as i8));
     for i in 0..tlen {
         for c in b'A'..=b'Z' {
@@ -110,29 +109,11 @@ pub fn align(query: &[u8], scores: &[i8]) -> (i32, Vec<(usize, usize)>) {
     let q = PaddedBytes::from_bytes::<AAMatrix>(query, size);
     let mut block = Block::<true, true, true>::new(query.len(), tlen, size);
     block.align_profile(&q, &profile, size..=size, NO_X_DROP);
-    let res = block.res();
-    if res.score <= 0 {
-        return (0, Vec::new());
-    }
-    let mut cigar = Cigar::new(query.len(), tlen);
-    block.trace().cigar(res.query_idx, res.reference_idx, &mut cigar);
-    (res.score, cigar_pairs(&cigar, res.query_idx, res.reference_idx))
+    traced(&block, query.len(), tlen)
 }
 
 /// Score of an alignment given as pairs against a score table (gaps 11/1): the check that the
 /// traceback and the score agree.
 pub fn pairs_score(query: &[u8], scores: &[i8], pairs: &[(usize, usize)]) -> i32 {
-    let mut s = 0;
-    for (k, &(qi, ti)) in pairs.iter().enumerate() {
-        s += aa_index(query[qi]).map_or(UNKNOWN_SCORE, |a| scores[20 * ti + a]) as i32;
-        if k > 0 {
-            let (pq, pt) = pairs[k - 1];
-            for gap in [qi - pq - 1, ti - pt - 1] {
-                if gap > 0 {
-                    s -= GAP_OPEN + GAP_EXTEND * gap as i32;
-                }
-            }
-        }
-    }
-    s
+    score_pairs(pairs, |q, t| aa_index(query[q]).map_or(UNKNOWN_SCORE, |a| scores[20 * t + a]) as i32)
 }

@@ -231,24 +231,49 @@ pub fn align_exact(query: &[u8], target: &[u8]) -> (i32, Vec<(usize, usize)>) {
     if query.is_empty() || target.is_empty() {
         return (0, Vec::new());
     }
-    // One block at least as large as the whole matrix is computed in full: exact.
-    let size = (query.len().max(target.len()) + 1).next_power_of_two().max(block_aligner::L * 2);
+    traced(&exact_block::<true>(query, target), query.len(), target.len())
+}
+
+/// The exact Smith-Waterman score of `query` and `target` (0 when nothing aligns), without the
+/// traceback: what the rescoring needs for the E-value.
+pub fn score_exact(query: &[u8], target: &[u8]) -> i32 {
+    if query.is_empty() || target.is_empty() {
+        return 0;
+    }
+    exact_block::<false>(query, target).res().score.max(0)
+}
+
+/// BLOSUM62 local alignment of `query` and `target` in one block covering the whole matrix.
+fn exact_block<const TRACE: bool>(query: &[u8], target: &[u8]) -> Block<TRACE, true, true> {
+    let size = whole_matrix_block(query.len(), target.len());
     let q = PaddedBytes::from_bytes::<AAMatrix>(query, size);
     let t = PaddedBytes::from_bytes::<AAMatrix>(target, size);
-    let mut block = Block::<true, true, true>::new(query.len(), target.len(), size);
+    let mut block = Block::<TRACE, true, true>::new(query.len(), target.len(), size);
     block.align(&q, &t, &BLOSUM62, GAPS, size..=size, NO_X_DROP);
+    block
+}
+
+/// A block size at least as large as the whole (query x target) matrix: block-aligner then
+/// computes every cell, which is exact Smith-Waterman.
+pub(crate) fn whole_matrix_block(query_len: usize, target_len: usize) -> usize {
+    (query_len.max(target_len) + 1).next_power_of_two().max(block_aligner::L * 2)
+}
+
+/// Score and aligned pairs of a finished block with its traceback ((0, no pairs) when nothing
+/// scores above 0).
+pub(crate) fn traced(block: &Block<true, true, true>, query_len: usize, target_len: usize) -> (i32, Vec<(usize, usize)>) {
     let res = block.res();
     if res.score <= 0 {
         return (0, Vec::new());
     }
-    let mut cigar = Cigar::new(query.len(), target.len());
+    let mut cigar = Cigar::new(query_len, target_len);
     block.trace().cigar(res.query_idx, res.reference_idx, &mut cigar);
     (res.score, cigar_pairs(&cigar, res.query_idx, res.reference_idx))
 }
 
 /// The aligned (query, template) pairs of a traceback that ends at (query_end, target_end)
 /// (exclusive, as block-aligner reports them).
-pub(crate) fn cigar_pairs(cigar: &Cigar, query_end: usize, target_end: usize) -> Vec<(usize, usize)> {
+fn cigar_pairs(cigar: &Cigar, query_end: usize, target_end: usize) -> Vec<(usize, usize)> {
     let ops = cigar.to_vec();
     let (mut qi, mut ti) = (query_end, target_end);
     for op in &ops {
@@ -283,9 +308,15 @@ pub(crate) fn cigar_pairs(cigar: &Cigar, query_end: usize, target_end: usize) ->
 /// Score of an alignment given as pairs (BLOSUM62, gaps 11/1): the check that the traceback and
 /// the score agree.
 pub fn pairs_score(query: &[u8], target: &[u8], pairs: &[(usize, usize)]) -> i32 {
+    score_pairs(pairs, |q, t| BLOSUM62.get(query[q], target[t]) as i32)
+}
+
+/// Score of an alignment given as pairs with `substitution(query index, template index)` and
+/// gaps 11/1.
+pub(crate) fn score_pairs(pairs: &[(usize, usize)], substitution: impl Fn(usize, usize) -> i32) -> i32 {
     let mut s = 0;
     for (k, &(qi, ti)) in pairs.iter().enumerate() {
-        s += BLOSUM62.get(query[qi], target[ti]) as i32;
+        s += substitution(qi, ti);
         if k > 0 {
             let (pq, pt) = pairs[k - 1];
             for gap in [qi - pq - 1, ti - pt - 1] {
@@ -317,13 +348,15 @@ pub fn search(lib: &Library, index: &SearchIndex, query: &[u8], options: &Search
         .take(keep)
         .filter_map(|&(chain, _)| {
             let target = lib.sequence(chain);
-            let (score, pairs) = align_exact(query, target);
+            let score = score_exact(query, target);
             let evalue = stats.evalue(score);
-            if pairs.is_empty() || evalue > options.max_evalue {
+            if score <= 0 || evalue > options.max_evalue {
                 return None;
             }
+            // The model is built on the alignment to the template's profile; the sequence
+            // alignment's traceback is needed only when that one finds nothing.
             let (_, realigned) = profile::align(query, &index.profiles.template(lib, chain));
-            let pairs = if realigned.is_empty() { pairs } else { realigned };
+            let pairs = if realigned.is_empty() { align_exact(query, target).1 } else { realigned };
             let same = pairs.iter().filter(|&&(a, b)| query[a] == target[b]).count();
             let identity = same as f64 / pairs.len() as f64;
             if options.max_identity.is_some_and(|m| identity > m) {
