@@ -219,8 +219,9 @@ pub struct TemplateBenchRow {
     /// Library chain used as the query (its own PDB entry excluded), and its length.
     pub query: String,
     pub length: usize,
-    /// Median of the search alone and of the whole templated prediction (search, choice,
-    /// model, relax, confidence).
+    /// Median of the scan pass alone (search.rs step 1), of the whole search and of the whole
+    /// templated prediction (search, choice, model, relax, confidence).
+    pub scan: Duration,
     pub search: Duration,
     pub predict: Duration,
     pub peak_host_bytes: Option<usize>,
@@ -229,7 +230,7 @@ pub struct TemplateBenchRow {
 /// Times the template path: for each length, the library chain of nearest length that has a
 /// template once its own entry is excluded is the query; `repeats` timed runs, median.
 pub fn template_rows(t: &crate::templates::Templates, lengths: &[usize], repeats: usize, memory: Option<&dyn HostMemory>) -> Vec<TemplateBenchRow> {
-    use crate::templates::{predict, search::search, SearchOptions};
+    use crate::templates::{predict, search::{candidates, search}, SearchOptions};
     let lib = &t.library;
     let mut rows = Vec::new();
     for &len in lengths {
@@ -251,6 +252,9 @@ pub fn template_rows(t: &crate::templates::Templates, lengths: &[usize], repeats
                 v.sort();
                 v[v.len() / 2]
             };
+            let scan_time = median(&|| {
+                std::hint::black_box(candidates(lib, &t.index, seq.as_bytes(), &options));
+            });
             let search_time = median(&|| {
                 std::hint::black_box(search(lib, &t.index, seq.as_bytes(), &options));
             });
@@ -260,7 +264,7 @@ pub fn template_rows(t: &crate::templates::Templates, lengths: &[usize], repeats
             let predict_time = median(&|| {
                 std::hint::black_box(predict(t, &seq, &options));
             });
-            rows.push(TemplateBenchRow { query: lib.name(k).to_string(), length: seq.len(), search: search_time, predict: predict_time, peak_host_bytes: memory.map(|m| m.peak_above_reset()) });
+            rows.push(TemplateBenchRow { query: lib.name(k).to_string(), length: seq.len(), scan: scan_time, search: search_time, predict: predict_time, peak_host_bytes: memory.map(|m| m.peak_above_reset()) });
             break;
         }
     }
@@ -270,10 +274,10 @@ pub fn template_rows(t: &crate::templates::Templates, lengths: &[usize], repeats
 /// The template rows as markdown.
 pub fn template_markdown(rows: &[TemplateBenchRow], load: Duration, library_bytes: usize) -> String {
     let mut out = format!("Template library: {:.1} MB file, loaded and indexed in {} ms.\n\n", library_bytes as f64 / 1e6, ms(load));
-    out.push_str("| query (own entry excluded) | L | search ms | templated prediction ms | peak host MiB |\n|---|---:|---:|---:|---:|\n");
+    out.push_str("| query (own entry excluded) | L | scan ms | search ms | templated prediction ms | peak host MiB |\n|---|---:|---:|---:|---:|---:|\n");
     for r in rows {
         let mem = r.peak_host_bytes.map_or("n/a".to_string(), |b| format!("{:.1}", b as f64 / (1 << 20) as f64));
-        out.push_str(&format!("| {} | {} | {} | {} | {} |\n", r.query, r.length, ms(r.search), ms(r.predict), mem));
+        out.push_str(&format!("| {} | {} | {} | {} | {} | {} |\n", r.query, r.length, ms(r.scan), ms(r.search), ms(r.predict), mem));
     }
     out
 }

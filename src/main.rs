@@ -207,14 +207,15 @@ fn template_summary(used: &[TemplateUse], searched: bool, max_evalue: f64) -> St
     if used.is_empty() {
         return format!("  no template found (E-value <= {max_evalue:.0e}): the network's own prediction (low confidence)\n");
     }
-    let mut s = String::from("  template  identity  coverage  E-value   bits    query      template\n");
+    let mut s = String::from("  template  identity  coverage  E-value   profile E  bits    query      template\n");
     for t in used {
         s.push_str(&format!(
-            "  {:<8}  {:>7.1}%  {:>7.0}%  {:<8.1e}  {:>6.1}  {:<9}  {}\n",
+            "  {:<8}  {:>7.1}%  {:>7.0}%  {:<8.1e}  {:<9.1e}  {:>6.1}  {:<9}  {}\n",
             format!("{} {}", t.pdb_id, t.chain),
             t.identity,
             100.0 * t.coverage,
             t.evalue,
+            t.profile_evalue,
             t.bits,
             format!("{}-{}", t.query_from, t.query_to),
             format!("{}-{}", t.template_from, t.template_to)
@@ -408,12 +409,12 @@ fn search(args: &[String]) -> Result<(), String> {
         }
         std::fs::write(path, fasta).map_err(|e| format!("cannot write '{path}': {e}"))?;
     }
-    println!("query\ttemplate\tevalue\tbits\tidentity\tqstart\tqend\ttstart\ttend");
+    println!("query\ttemplate\tevalue\tbits\tidentity\tqstart\tqend\ttstart\ttend\tprofile_evalue");
     for r in &records {
         for h in webfold::templates::search::search(&t.library, &t.index, r.sequence.as_bytes(), &options) {
             let (qa, qb) = h.query_range();
             let (ta, tb) = h.template_range();
-            println!("{}\t{}\t{:.3e}\t{:.1}\t{:.3}\t{}\t{}\t{}\t{}", r.id, h.name, h.evalue, h.bits, h.identity, qa + 1, qb + 1, ta + 1, tb + 1);
+            println!("{}\t{}\t{:.3e}\t{:.1}\t{:.3}\t{}\t{}\t{}\t{}\t{:.3e}", r.id, h.name, h.evalue, h.bits, h.identity, qa + 1, qb + 1, ta + 1, tb + 1, h.profile_evalue);
         }
     }
     Ok(())

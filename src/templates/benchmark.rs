@@ -17,7 +17,8 @@ use crate::geometry::v32;
 pub struct ChainResult {
     pub name: String,
     pub length: usize,
-    /// Best template (first chosen): E-value, identity (0..1); `None` when none was found.
+    /// Best template (first chosen): its E-value (the better of the sequence and the profile
+    /// alignment's), identity (0..1); `None` when none was found.
     pub best: Option<(String, f64, f64)>,
     pub templates: usize,
     /// Fraction of residues copied from a template.
@@ -86,7 +87,7 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
                 ChainResult {
                     name: name.clone(),
                     length: seq.len(),
-                    best: Some((format!("{}{}", first.pdb_id, first.chain), first.evalue, first.identity / 100.0)),
+                    best: Some((format!("{}{}", first.pdb_id, first.chain), first.evalue.min(first.profile_evalue), first.identity / 100.0)),
                     templates: m.templates.len(),
                     coverage: templated.iter().filter(|&&x| x).count() as f64 / seq.len() as f64,
                     tm,

@@ -51,7 +51,7 @@ fn sigmoid(x: f64) -> f64 {
 pub fn features(hit: &Hit, query: &[u8], template: &[u8]) -> Vec<[f64; 6]> {
     let n = hit.pairs.len();
     let coverage = hit.coverage(query.len());
-    let log_e = (hit.evalue.max(1e-300).log10()).clamp(-100.0, 0.0) / -100.0;
+    let log_e = (hit.best_evalue().max(1e-300).log10()).clamp(-100.0, 0.0) / -100.0;
     // Gaps: a pair starts a new ungapped block when either sequence jumps.
     let mut block_start = vec![0usize; n];
     let mut block_end = vec![0usize; n];

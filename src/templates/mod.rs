@@ -55,8 +55,11 @@ pub struct TemplateUse {
     pub query_to: usize,
     pub template_from: usize,
     pub template_to: usize,
+    /// E-value and bits of the sequence (BLOSUM62) alignment, as BLAST computes them.
     pub evalue: f64,
     pub bits: f64,
+    /// E-value of the alignment to the template's profile (the one the model is built on).
+    pub profile_evalue: f64,
     /// Query residues that took this template's coordinates in the final model.
     pub residues_used: usize,
 }
@@ -122,6 +125,7 @@ pub fn build(lib: &Library, sequence: &str, chosen: &[choose::Scored]) -> Templa
                 template_to: tb + 1,
                 evalue: h.evalue,
                 bits: h.bits,
+                profile_evalue: h.profile_evalue,
                 residues_used: trace.source.iter().filter(|s| **s == Some(k)).count(),
             }
         })
@@ -169,6 +173,7 @@ pub fn remarks(templates: &[TemplateUse], library_source: &str, max_evalue: f64)
         out.push(format!("TEMPLATE {n} PDB {} CHAIN {} IDENTITY {:.1}%", t.pdb_id, t.chain, t.identity));
         out.push(format!("TEMPLATE {n} QUERY {}-{} TEMPLATE {}-{}", t.query_from, t.query_to, t.template_from, t.template_to));
         out.push(format!("TEMPLATE {n} EVALUE {:.1E} BITS {:.1} COVERAGE {:.0}% USED {}", t.evalue, t.bits, 100.0 * t.coverage, t.residues_used));
+        out.push(format!("TEMPLATE {n} PROFILE EVALUE {:.1E}", t.profile_evalue));
     }
     out
 }

@@ -91,6 +91,21 @@ pub fn align(query: &[u8], scores: &[i8]) -> (i32, Vec<(usize, usize)>) {
     if query.is_empty() || tlen == 0 {
         return (0, Vec::new());
     }
+    traced(&profile_block::<true>(query, scores), query.len(), tlen)
+}
+
+/// The exact score of [`align`] without the traceback (0 when nothing aligns): what the search
+/// needs to decide whether a chain is a hit (search.rs, step 2).
+pub fn score(query: &[u8], scores: &[i8]) -> i32 {
+    if query.is_empty() || scores.len() < 20 {
+        return 0;
+    }
+    profile_block::<false>(query, scores).res().score.max(0)
+}
+
+/// `query` against the score table in one block covering the whole matrix.
+fn profile_block<const TRACE: bool>(query: &[u8], scores: &[i8]) -> Block<TRACE, true, true> {
+    let tlen = scores.len() / 20;
     let size = whole_matrix_block(query.len(), tlen);
     let mut profile = AAProfile::new(tlen, size, -(GAP_EXTEND as i8));
     for i in 0..tlen {
@@ -107,9 +122,9 @@ pub fn align(query: &[u8], scores: &[i8]) -> (i32, Vec<(usize, usize)>) {
     profile.set_all_gap_close_C(0);
     profile.set_all_gap_open_R(-(GAP_OPEN as i8));
     let q = PaddedBytes::from_bytes::<AAMatrix>(query, size);
-    let mut block = Block::<true, true, true>::new(query.len(), tlen, size);
+    let mut block = Block::<TRACE, true, true>::new(query.len(), tlen, size);
     block.align_profile(&q, &profile, size..=size, NO_X_DROP);
-    traced(&block, query.len(), tlen)
+    block
 }
 
 /// Score of an alignment given as pairs against a score table (gaps 11/1): the check that the

@@ -10,10 +10,13 @@
 //!    starts from the last residues), and keeps the better score. Measured against mmseqs2
 //!    (scripts/search_recall.sh): the forward pass alone missed 4 of 619 pairs entirely, both
 //!    passes none.
-//! 2. rescore: the best chains again with one block covering the whole matrix, which is exact
-//!    Smith-Waterman: the score, bits and E-value of a hit.
-//! 3. realign: every hit that passes is aligned again, exactly, to the template's sequence
-//!    profile (profile.rs); that alignment is the one reported and modelled on.
+//! 2. rescore: the best chains of the scan again, exactly, with one block covering the whole
+//!    matrix (exact Smith-Waterman): the sequence score, bits and E-value of a hit; and each
+//!    of a wider set of the scan's best chains against the template's sequence profile
+//!    (profile.rs), score only. A chain is a hit when either alignment is significant: the
+//!    profile finds relatives that BLOSUM62 alone misses (docs/TEMPLATES.md, Search).
+//! 3. realign: every hit is aligned again to the template's profile with the traceback; that
+//!    alignment is the one reported and modelled on.
 
 use block_aligner::cigar::{Cigar, Operation};
 use block_aligner::scan_block::{Block, PaddedBytes};
@@ -46,6 +49,11 @@ const RESCORE_EVALUE: f64 = 10.0;
 /// ...but at least this many and at most this many, best scan scores first.
 const RESCORE_MIN: usize = 20;
 const RESCORE_MAX: usize = 300;
+/// Chains (best scan scores first) whose alignment to the template's profile is scored. The
+/// profile finds relatives far down the BLOSUM62 scan: on the tuning sample (seed 1), of the
+/// 38 chains whose best profile hit had E <= 1e-3 and that had no sequence hit, that hit was
+/// within the scan's best 200 for 26, best 1000 for 30 and best 2000 for 31.
+const PROFILE_CANDIDATES: usize = 1000;
 
 /// What to search for and what to leave out.
 #[derive(Debug, Clone)]
@@ -102,6 +110,9 @@ pub struct Hit {
     pub score: i32,
     pub bits: f64,
     pub evalue: f64,
+    /// E-value of the exact alignment to the template's profile (same statistics: its scores
+    /// are log-odds in BLOSUM62's units; docs/TEMPLATES.md, Search).
+    pub profile_evalue: f64,
     /// Identical pairs / aligned pairs of `pairs` (0..1).
     pub identity: f64,
     /// Aligned (query, template) residue pairs of the profile alignment (profile.rs), 0-based,
@@ -121,6 +132,10 @@ impl Hit {
     /// Aligned pairs / query length.
     pub fn coverage(&self, query_len: usize) -> f64 {
         self.pairs.len() as f64 / query_len.max(1) as f64
+    }
+    /// The hit's significance: the better of the sequence and the profile E-value.
+    pub fn best_evalue(&self) -> f64 {
+        self.evalue.min(self.profile_evalue)
     }
 }
 
@@ -253,10 +268,13 @@ fn exact_block<const TRACE: bool>(query: &[u8], target: &[u8]) -> Block<TRACE, t
     block
 }
 
-/// A block size at least as large as the whole (query x target) matrix: block-aligner then
-/// computes every cell, which is exact Smith-Waterman.
+/// A block size that spans the shorter sequence whole: block-aligner can then only slide the
+/// block along the longer one (the moves it is forced to when the block reaches past a
+/// sequence's end), so every cell of the matrix is computed: exact Smith-Waterman
+/// (tests/templates.rs checks it against a textbook implementation). Spanning the shorter
+/// sequence instead of the longer one computes about half as many cells for typical pairs.
 pub(crate) fn whole_matrix_block(query_len: usize, target_len: usize) -> usize {
-    (query_len.max(target_len) + 1).next_power_of_two().max(block_aligner::L * 2)
+    (query_len.min(target_len) + 1).next_power_of_two().max(block_aligner::L * 2)
 }
 
 /// Score and aligned pairs of a finished block with its traceback ((0, no pairs) when nothing
@@ -329,11 +347,61 @@ pub(crate) fn score_pairs(pairs: &[(usize, usize)], substitution: impl Fn(usize,
     s
 }
 
-/// Every library chain (not excluded) with an exact E-value at most `options.max_evalue`, best
-/// score first. `query` is upper-case one-letter codes.
+/// Every library chain (not excluded) whose sequence or profile alignment has an exact E-value
+/// at most `options.max_evalue`, most significant first. `query` is upper-case one-letter codes.
 pub fn search(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOptions) -> Vec<Hit> {
+    let stats = Statistics::new(query.len(), lib.residues(), lib.len());
+    let Candidates { chains, sequence_rescored } = candidates(lib, index, query, options);
+    let ranked: Vec<(usize, usize)> = chains.into_iter().enumerate().collect();
+    let mut hits: Vec<Hit> = in_parallel(&ranked, |part| part.iter().filter_map(|&(rank, chain)| rescore(lib, index, query, options, &stats, rank, chain, sequence_rescored)).collect());
+    hits.sort_by(|a, b| a.best_evalue().total_cmp(&b.best_evalue()).then(b.score.cmp(&a.score)).then(a.chain.cmp(&b.chain)));
+    hits
+}
+
+/// Steps 2 and 3 for one candidate (`rank` in the scan's order): the hit, or `None` when
+/// neither alignment is significant or the hit is filtered out.
+#[allow(clippy::too_many_arguments)]
+fn rescore(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOptions, stats: &Statistics, rank: usize, chain: usize, sequence_rescored: usize) -> Option<Hit> {
+    let target = lib.sequence(chain);
+    let table = index.profiles.template(lib, chain);
+    let profile_evalue = stats.evalue(profile::score(query, &table));
+    // Beyond the sequence rescoring's share of the scan, the exact sequence score is
+    // only needed (for the report) when the profile makes the chain a hit.
+    if rank >= sequence_rescored && profile_evalue > options.max_evalue {
+        return None;
+    }
+    let score = score_exact(query, target);
+    let evalue = stats.evalue(score);
+    if evalue.min(profile_evalue) > options.max_evalue {
+        return None;
+    }
+    // The model is built on the alignment to the template's profile; the sequence
+    // alignment's traceback is needed only when that one finds nothing.
+    let (_, realigned) = profile::align(query, &table);
+    let pairs = if realigned.is_empty() { align_exact(query, target).1 } else { realigned };
+    if pairs.is_empty() {
+        return None;
+    }
+    let same = pairs.iter().filter(|&&(a, b)| query[a] == target[b]).count();
+    let identity = same as f64 / pairs.len() as f64;
+    if options.max_identity.is_some_and(|m| identity > m) {
+        return None;
+    }
+    Some(Hit { chain, name: lib.name(chain).to_string(), score, bits: Statistics::bits(score), evalue, profile_evalue, identity, pairs })
+}
+
+/// What the scan hands to the rescoring: chains best approximate score first; the first
+/// `sequence_rescored` of them always get the exact sequence score, all of them the profile
+/// score.
+pub struct Candidates {
+    pub chains: Vec<usize>,
+    pub sequence_rescored: usize,
+}
+
+/// The scan pass (step 1): the chains worth rescoring exactly.
+pub fn candidates(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOptions) -> Candidates {
     if query.is_empty() || lib.is_empty() {
-        return Vec::new();
+        return Candidates { chains: Vec::new(), sequence_rescored: 0 };
     }
     let stats = Statistics::new(query.len(), lib.residues(), lib.len());
     let chains: Vec<usize> = (0..lib.len()).filter(|&i| !is_excluded(lib.name(i), &options.exclude)).collect();
@@ -342,47 +410,32 @@ pub fn search(lib: &Library, index: &SearchIndex, query: &[u8], options: &Search
     let q = ScanQuery { forward: PaddedBytes::from_bytes::<AAMatrix>(query, SCAN_BLOCKS.1), reversed, len: query.len() };
     let mut scored = scan_parallel(&q, index, &chains);
     scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let keep = scored.iter().take_while(|(_, s)| stats.evalue(*s) <= RESCORE_EVALUE).count().clamp(RESCORE_MIN, RESCORE_MAX);
-    let mut hits: Vec<Hit> = scored
-        .iter()
-        .take(keep)
-        .filter_map(|&(chain, _)| {
-            let target = lib.sequence(chain);
-            let score = score_exact(query, target);
-            let evalue = stats.evalue(score);
-            if score <= 0 || evalue > options.max_evalue {
-                return None;
-            }
-            // The model is built on the alignment to the template's profile; the sequence
-            // alignment's traceback is needed only when that one finds nothing.
-            let (_, realigned) = profile::align(query, &index.profiles.template(lib, chain));
-            let pairs = if realigned.is_empty() { align_exact(query, target).1 } else { realigned };
-            let same = pairs.iter().filter(|&&(a, b)| query[a] == target[b]).count();
-            let identity = same as f64 / pairs.len() as f64;
-            if options.max_identity.is_some_and(|m| identity > m) {
-                return None;
-            }
-            Some(Hit { chain, name: lib.name(chain).to_string(), score, bits: Statistics::bits(score), evalue, identity, pairs })
-        })
-        .collect();
-    hits.sort_by(|a, b| b.score.cmp(&a.score).then(a.chain.cmp(&b.chain)));
-    hits
+    let sequence_rescored = scored.iter().take_while(|(_, s)| stats.evalue(*s) <= RESCORE_EVALUE).count().clamp(RESCORE_MIN, RESCORE_MAX).min(scored.len());
+    let chains = scored.into_iter().take(sequence_rescored.max(PROFILE_CANDIDATES)).map(|(chain, _)| chain).collect();
+    Candidates { chains, sequence_rescored }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+/// The scan of `chains` on every core (natively; the page's search runs in one worker).
 fn scan_parallel(q: &ScanQuery, index: &SearchIndex, chains: &[usize]) -> Vec<(usize, i32)> {
+    in_parallel(chains, |part| scan(q, index, part))
+}
+
+/// `f` over `items` split into one contiguous part per core (at most 8), results in order.
+#[cfg(not(target_arch = "wasm32"))]
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
-    if threads <= 1 || chains.len() < 64 {
-        return scan(q, index, chains);
+    if threads <= 1 || items.len() < 64 {
+        return f(items);
     }
-    let per = chains.len().div_ceil(threads);
+    let per = items.len().div_ceil(threads);
+    let f = &f;
     std::thread::scope(|s| {
-        let handles: Vec<_> = chains.chunks(per).map(|part| s.spawn(move || scan(q, index, part))).collect();
-        handles.into_iter().flat_map(|h| h.join().expect("scan thread")).collect()
+        let handles: Vec<_> = items.chunks(per).map(|part| s.spawn(move || f(part))).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("search thread")).collect()
     })
 }
 
 #[cfg(target_arch = "wasm32")]
-fn scan_parallel(q: &ScanQuery, index: &SearchIndex, chains: &[usize]) -> Vec<(usize, i32)> {
-    scan(q, index, chains)
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
+    f(items)
 }

@@ -96,11 +96,11 @@ function nativePdb(tmp, name, input, id, extra = []) {
   process.stderr.write(r.stderr || '');
   if (r.status !== 0) throw new Error(`${CLI} predict ${name} failed (${r.status ?? r.signal})`);
   log(`native reference ${name} (${extra.join(' ') || 'defaults'}): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  // "  4IJ5 B       25.3%       96%  3.0e-14     73.2  1-194      2-195"
+  // "  4IJ5 B       25.3%       96%  3.0e-14   1.2e-40      73.2  1-194      2-195"
   const templates = [];
   for (const line of r.stderr.split('\n')) {
-    const m = line.match(/^  (\w{4} \w*)\s+([\d.]+)%\s+(\d+)%\s+(\S+)\s+([\d.]+)\s+(\d+-\d+)\s+(\d+-\d+)$/);
-    if (m) templates.push({ name: m[1].trim(), identity: m[2], coverage: m[3], evalue: m[4], query: m[6], template: m[7] });
+    const m = line.match(/^  (\w{4} \w*)\s+([\d.]+)%\s+(\d+)%\s+(\S+)\s+(\S+)\s+([\d.]+)\s+(\d+-\d+)\s+(\d+-\d+)$/);
+    if (m) templates.push({ name: m[1].trim(), identity: m[2], coverage: m[3], evalue: m[4], profileEvalue: m[5], query: m[7], template: m[8] });
   }
   return { pdb: fs.readFileSync(path.join(out, `${id}.pdb`), 'utf8'), templates };
 }
@@ -336,8 +336,8 @@ async function checkTemplated(page, label, native, tmp) {
   log(`  ${await page.locator('#summary').textContent()} (search + model ${ms.toFixed(0)} ms; wall ${(Date.now() - t0) / 1000} s)`);
   check(method === 'templates', `${label} T1016: built on templates (method ${method})`);
   const rows = await pageTemplates(page);
-  const want = native.templates.map((t) => [t.name, `${t.identity}%`, `${t.coverage}%`, t.evalue, t.query, t.template]);
-  const got = rows.map((r) => r.slice(0, 6));
+  const want = native.templates.map((t) => [t.name, `${t.identity}%`, `${t.coverage}%`, t.evalue, t.profileEvalue, t.query, t.template]);
+  const got = rows.map((r) => r.slice(0, 7));
   check(want.length > 0 && JSON.stringify(got) === JSON.stringify(want) && await page.locator('#templates').isVisible(),
     `${label} T1016: the template table shows the CLI's templates: page ${JSON.stringify(got)}, CLI ${JSON.stringify(want)}`);
   check(await page.locator('#template-note').isHidden(), `${label} T1016: no "no template" sentence`);
