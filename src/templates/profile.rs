@@ -18,7 +18,7 @@ use block_aligner::scan_block::{Block, PaddedBytes};
 use block_aligner::scores::{AAMatrix, AAProfile, Matrix, Profile, BLOSUM62};
 
 use super::library::Library;
-use super::search::{score_pairs, traced, whole_matrix_block, GAP_EXTEND, GAP_OPEN, NO_X_DROP};
+use super::search::{score_pairs, traced, whole_matrix_block, without_null_tail, GAP_EXTEND, GAP_OPEN, NO_X_DROP};
 
 /// Order of the 20 frequencies of a profile column (as in the library file).
 pub const AA_ORDER: &[u8; 20] = b"ACDEFGHIKLMNPQRSTVWY";
@@ -31,6 +31,9 @@ const BACKGROUND: [f64; 20] = [
 ];
 /// Score of a query letter outside the 20 (X): BLOSUM62's typical score for X.
 const UNKNOWN_SCORE: i8 = -1;
+/// The letters of a profile position as block-aligner stores them: AA_ORDER, then the six
+/// other letters of the alphabet (scored UNKNOWN_SCORE).
+const PROFILE_LETTERS: &[u8; 26] = b"ACDEFGHIKLMNPQRSTVWYBJOUXZ";
 
 /// Index of an amino-acid letter in [`AA_ORDER`].
 pub fn aa_index(letter: u8) -> Option<usize> {
@@ -91,7 +94,8 @@ pub fn align(query: &[u8], scores: &[i8]) -> (i32, Vec<(usize, usize)>) {
     if query.is_empty() || tlen == 0 {
         return (0, Vec::new());
     }
-    traced(&profile_block::<true>(query, scores), query.len(), tlen)
+    let (score, pairs) = traced(&profile_block::<true>(query, scores), query.len(), tlen);
+    (score, without_null_tail(pairs, |q, t| aa_index(query[q]).map_or(UNKNOWN_SCORE, |a| scores[20 * t + a]) as i32))
 }
 
 /// The exact score of [`align`] without the traceback (0 when nothing aligns): what the search
@@ -106,16 +110,16 @@ pub fn score(query: &[u8], scores: &[i8]) -> i32 {
 /// `query` against the score table in one block covering the whole matrix.
 fn profile_block<const TRACE: bool>(query: &[u8], scores: &[i8]) -> Block<TRACE, true, true> {
     let tlen = scores.len() / 20;
-    let size = whole_matrix_block(query.len(), tlen);
+    let size = whole_matrix_block::<TRACE>(query.len(), tlen);
     let mut profile = AAProfile::new(tlen, size, -(GAP_EXTEND as i8));
-    for i in 0..tlen {
-        for c in b'A'..=b'Z' {
-            profile.set(i + 1, c, UNKNOWN_SCORE);
-        }
-        for (k, &c) in AA_ORDER.iter().enumerate() {
-            profile.set(i + 1, c, scores[20 * i + k]);
-        }
+    // All 26 letters of every position in one pass (set_all): the 20 scores, then the letters
+    // outside the 20 at UNKNOWN_SCORE. Setting them one by one cost as much as the alignment.
+    let mut wide = Vec::with_capacity(PROFILE_LETTERS.len() * tlen);
+    for row in scores.chunks_exact(20) {
+        wide.extend_from_slice(row);
+        wide.extend_from_slice(&[UNKNOWN_SCORE; 6]);
     }
+    profile.set_all(PROFILE_LETTERS, &wide, 0, 0);
     // A profile's gap opening excludes the first extension (the sequence aligner's includes
     // it): a gap of k residues costs GAP_OPEN + k * GAP_EXTEND in both.
     profile.set_all_gap_open_C(-(GAP_OPEN as i8));

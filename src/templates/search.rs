@@ -246,7 +246,8 @@ pub fn align_exact(query: &[u8], target: &[u8]) -> (i32, Vec<(usize, usize)>) {
     if query.is_empty() || target.is_empty() {
         return (0, Vec::new());
     }
-    traced(&exact_block::<true>(query, target), query.len(), target.len())
+    let (score, pairs) = traced(&exact_block::<true>(query, target), query.len(), target.len());
+    (score, without_null_tail(pairs, |q, t| BLOSUM62.get(query[q], target[t]) as i32))
 }
 
 /// The exact Smith-Waterman score of `query` and `target` (0 when nothing aligns), without the
@@ -260,7 +261,7 @@ pub fn score_exact(query: &[u8], target: &[u8]) -> i32 {
 
 /// BLOSUM62 local alignment of `query` and `target` in one block covering the whole matrix.
 fn exact_block<const TRACE: bool>(query: &[u8], target: &[u8]) -> Block<TRACE, true, true> {
-    let size = whole_matrix_block(query.len(), target.len());
+    let size = whole_matrix_block::<TRACE>(query.len(), target.len());
     let q = PaddedBytes::from_bytes::<AAMatrix>(query, size);
     let t = PaddedBytes::from_bytes::<AAMatrix>(target, size);
     let mut block = Block::<TRACE, true, true>::new(query.len(), target.len(), size);
@@ -268,13 +269,17 @@ fn exact_block<const TRACE: bool>(query: &[u8], target: &[u8]) -> Block<TRACE, t
     block
 }
 
-/// A block size that spans the shorter sequence whole: block-aligner can then only slide the
-/// block along the longer one (the moves it is forced to when the block reaches past a
-/// sequence's end), so every cell of the matrix is computed: exact Smith-Waterman
-/// (tests/templates.rs checks it against a textbook implementation). Spanning the shorter
-/// sequence instead of the longer one computes about half as many cells for typical pairs.
-pub(crate) fn whole_matrix_block(query_len: usize, target_len: usize) -> usize {
-    (query_len.min(target_len) + 1).next_power_of_two().max(block_aligner::L * 2)
+/// The block size of an exact alignment. With the traceback: one block larger than the whole
+/// matrix, so the alignment chosen among equal-scoring ones is the same on every SIMD back end
+/// (the page's alignment must equal the CLI's; a sliding block broke ties differently with
+/// wasm's 8 lanes than with AVX2's 16). Score only: a block that spans the shorter sequence
+/// whole; block-aligner can then only slide it along the longer one (the moves it is forced
+/// to when the block reaches past a sequence's end), so every cell is still computed (exact
+/// Smith-Waterman, tests/templates.rs checks it against a textbook implementation), and about
+/// half as many cells as the whole-matrix block for typical pairs.
+pub(crate) fn whole_matrix_block<const TRACE: bool>(query_len: usize, target_len: usize) -> usize {
+    let span = if TRACE { query_len.max(target_len) } else { query_len.min(target_len) };
+    (span + 1).next_power_of_two().max(block_aligner::L * 2)
 }
 
 /// Score and aligned pairs of a finished block with its traceback ((0, no pairs) when nothing
@@ -332,7 +337,13 @@ pub fn pairs_score(query: &[u8], target: &[u8], pairs: &[(usize, usize)]) -> i32
 /// Score of an alignment given as pairs with `substitution(query index, template index)` and
 /// gaps 11/1.
 pub(crate) fn score_pairs(pairs: &[(usize, usize)], substitution: impl Fn(usize, usize) -> i32) -> i32 {
+    running_scores(pairs, substitution).last().copied().unwrap_or(0)
+}
+
+/// The score of each prefix of an alignment given as pairs (gaps 11/1).
+fn running_scores(pairs: &[(usize, usize)], substitution: impl Fn(usize, usize) -> i32) -> Vec<i32> {
     let mut s = 0;
+    let mut out = Vec::with_capacity(pairs.len());
     for (k, &(qi, ti)) in pairs.iter().enumerate() {
         s += substitution(qi, ti);
         if k > 0 {
@@ -343,8 +354,22 @@ pub(crate) fn score_pairs(pairs: &[(usize, usize)], substitution: impl Fn(usize,
                 }
             }
         }
+        out.push(s);
     }
-    s
+    out
+}
+
+/// The alignment cut after the first pair where it reaches its full score. When several cells
+/// hold the best score, block-aligner's choice of the end among them depends on the SIMD width
+/// (16 lanes with AVX2, 8 in wasm); a tail that adds nothing is cut so that the CLI and the page
+/// report and model the same alignment.
+pub(crate) fn without_null_tail(mut pairs: Vec<(usize, usize)>, substitution: impl Fn(usize, usize) -> i32) -> Vec<(usize, usize)> {
+    let running = running_scores(&pairs, substitution);
+    if let Some(&total) = running.last() {
+        let end = running.iter().position(|&s| s == total).unwrap_or(running.len() - 1);
+        pairs.truncate(end + 1);
+    }
+    pairs
 }
 
 /// Every library chain (not excluded) whose sequence or profile alignment has an exact E-value
