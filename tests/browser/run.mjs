@@ -52,9 +52,11 @@ const SCREENSHOT = opt('screenshot', null);
 const SCREENSHOT_TEMPLATES = opt('screenshot-templates', null);
 const SCREENSHOT_BATCH = opt('screenshot-batch', null);
 
-// 80 residues (GFP's first 80, one lowercase stretch and one U -> C to exercise the rules).
+// 80 residues (one lowercase stretch and one U -> C to exercise the rules), drawn at random
+// (Python's random.Random(80)) so that no template exists and the network path is tested: GFP's
+// first 80, used before, has a fluorescent-protein template found through its profile (2A50 A).
 const ID = 'test80';
-const SEQ80 = 'MSKGEELFTGVVPILVELDGDVNGHKFSVSGEGEGDATYGKLTLKFIUTTGKLPVPWPTLVTTLTYGVQCFSRYPDHMKQ';
+const SEQ80 = 'MPVQNNVPNAVPIYCPIGTWAFRYFGINNWGHKKDMEAAFTLLNYWAUSEISVNTCRHKMSNATCPHEEAGCYKNSAVDM';
 const INPUT = `>${ID} browser test\n${SEQ80.slice(0, 40)}\n${SEQ80.slice(40).toLowerCase()} 80\n`;
 const EXPECTED_SEQ = SEQ80.replace(/U/g, 'C');
 const SHORT = '>short\nMKTAYIAKQRQISFVKSHFSRQ';
