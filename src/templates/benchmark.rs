@@ -87,7 +87,7 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
                 ChainResult {
                     name: name.clone(),
                     length: seq.len(),
-                    best: Some((format!("{}{}", first.pdb_id, first.chain), first.evalue.min(first.profile_evalue), first.identity / 100.0)),
+                    best: Some((format!("{}{}", first.pdb_id, first.chain), first.best_evalue(), first.identity / 100.0)),
                     templates: m.templates.len(),
                     coverage: templated.iter().filter(|&&x| x).count() as f64 / seq.len() as f64,
                     tm,

@@ -64,6 +64,13 @@ pub struct TemplateUse {
     pub residues_used: usize,
 }
 
+impl TemplateUse {
+    /// The template's significance: the better of its two E-values (as Hit::best_evalue).
+    pub fn best_evalue(&self) -> f64 {
+        self.evalue.min(self.profile_evalue)
+    }
+}
+
 /// A model built on templates.
 pub struct TemplateModel {
     pub structure: Structure,

@@ -18,7 +18,7 @@ use block_aligner::scan_block::{Block, PaddedBytes};
 use block_aligner::scores::{AAMatrix, AAProfile, Matrix, Profile, BLOSUM62};
 
 use super::library::Library;
-use super::search::{score_pairs, traced, whole_matrix_block, without_null_tail, GAP_EXTEND, GAP_OPEN, NO_X_DROP};
+use super::search::{exact_block_size, score_pairs, traced, GAP_EXTEND, GAP_OPEN, NO_X_DROP};
 
 /// Order of the 20 frequencies of a profile column (as in the library file).
 pub const AA_ORDER: &[u8; 20] = b"ACDEFGHIKLMNPQRSTVWY";
@@ -94,8 +94,12 @@ pub fn align(query: &[u8], scores: &[i8]) -> (i32, Vec<(usize, usize)>) {
     if query.is_empty() || tlen == 0 {
         return (0, Vec::new());
     }
-    let (score, pairs) = traced(&profile_block::<true>(query, scores), query.len(), tlen);
-    (score, without_null_tail(pairs, |q, t| aa_index(query[q]).map_or(UNKNOWN_SCORE, |a| scores[20 * t + a]) as i32))
+    traced(&profile_block::<true>(query, scores), query.len(), tlen, table_score(query, scores))
+}
+
+/// The table's score of query residue `q` at template residue `t` (indices).
+fn table_score<'a>(query: &'a [u8], scores: &'a [i8]) -> impl Fn(usize, usize) -> i32 + 'a {
+    move |q, t| aa_index(query[q]).map_or(UNKNOWN_SCORE, |a| scores[20 * t + a]) as i32
 }
 
 /// The exact score of [`align`] without the traceback (0 when nothing aligns): what the search
@@ -107,10 +111,10 @@ pub fn score(query: &[u8], scores: &[i8]) -> i32 {
     profile_block::<false>(query, scores).res().score.max(0)
 }
 
-/// `query` against the score table in one block covering the whole matrix.
+/// `query` against the score table, exactly (block size: search::exact_block_size).
 fn profile_block<const TRACE: bool>(query: &[u8], scores: &[i8]) -> Block<TRACE, true, true> {
     let tlen = scores.len() / 20;
-    let size = whole_matrix_block::<TRACE>(query.len(), tlen);
+    let size = exact_block_size::<TRACE>(query.len(), tlen);
     let mut profile = AAProfile::new(tlen, size, -(GAP_EXTEND as i8));
     // All 26 letters of every position in one pass (set_all): the 20 scores, then the letters
     // outside the 20 at UNKNOWN_SCORE. Setting them one by one cost as much as the alignment.
@@ -134,5 +138,5 @@ fn profile_block<const TRACE: bool>(query: &[u8], scores: &[i8]) -> Block<TRACE,
 /// Score of an alignment given as pairs against a score table (gaps 11/1): the check that the
 /// traceback and the score agree.
 pub fn pairs_score(query: &[u8], scores: &[i8], pairs: &[(usize, usize)]) -> i32 {
-    score_pairs(pairs, |q, t| aa_index(query[q]).map_or(UNKNOWN_SCORE, |a| scores[20 * t + a]) as i32)
+    score_pairs(pairs, table_score(query, scores))
 }

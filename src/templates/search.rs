@@ -10,8 +10,8 @@
 //!    starts from the last residues), and keeps the better score. Measured against mmseqs2
 //!    (scripts/search_recall.sh): the forward pass alone missed 4 of 619 pairs entirely, both
 //!    passes none.
-//! 2. rescore: the best chains of the scan again, exactly, with one block covering the whole
-//!    matrix (exact Smith-Waterman): the sequence score, bits and E-value of a hit; and each
+//! 2. rescore: the best chains of the scan again, exactly, with a block that spans the shorter
+//!    sequence whole (exact Smith-Waterman, exact_block_size): the sequence score, bits and E-value of a hit; and each
 //!    of a wider set of the scan's best chains against the template's sequence profile
 //!    (profile.rs), score only. A chain is a hit when either alignment is significant: the
 //!    profile finds relatives that BLOSUM62 alone misses (docs/TEMPLATES.md, Search).
@@ -246,8 +246,12 @@ pub fn align_exact(query: &[u8], target: &[u8]) -> (i32, Vec<(usize, usize)>) {
     if query.is_empty() || target.is_empty() {
         return (0, Vec::new());
     }
-    let (score, pairs) = traced(&exact_block::<true>(query, target), query.len(), target.len());
-    (score, without_null_tail(pairs, |q, t| BLOSUM62.get(query[q], target[t]) as i32))
+    traced(&exact_block::<true>(query, target), query.len(), target.len(), blosum(query, target))
+}
+
+/// BLOSUM62's score of query residue `q` against target residue `t` (indices).
+fn blosum<'a>(query: &'a [u8], target: &'a [u8]) -> impl Fn(usize, usize) -> i32 + 'a {
+    move |q, t| BLOSUM62.get(query[q], target[t]) as i32
 }
 
 /// The exact Smith-Waterman score of `query` and `target` (0 when nothing aligns), without the
@@ -259,9 +263,9 @@ pub fn score_exact(query: &[u8], target: &[u8]) -> i32 {
     exact_block::<false>(query, target).res().score.max(0)
 }
 
-/// BLOSUM62 local alignment of `query` and `target` in one block covering the whole matrix.
+/// Exact BLOSUM62 local alignment of `query` and `target` (block size: exact_block_size).
 fn exact_block<const TRACE: bool>(query: &[u8], target: &[u8]) -> Block<TRACE, true, true> {
-    let size = whole_matrix_block::<TRACE>(query.len(), target.len());
+    let size = exact_block_size::<TRACE>(query.len(), target.len());
     let q = PaddedBytes::from_bytes::<AAMatrix>(query, size);
     let t = PaddedBytes::from_bytes::<AAMatrix>(target, size);
     let mut block = Block::<TRACE, true, true>::new(query.len(), target.len(), size);
@@ -277,21 +281,22 @@ fn exact_block<const TRACE: bool>(query: &[u8], target: &[u8]) -> Block<TRACE, t
 /// to when the block reaches past a sequence's end), so every cell is still computed (exact
 /// Smith-Waterman, tests/templates.rs checks it against a textbook implementation), and about
 /// half as many cells as the whole-matrix block for typical pairs.
-pub(crate) fn whole_matrix_block<const TRACE: bool>(query_len: usize, target_len: usize) -> usize {
+pub(crate) fn exact_block_size<const TRACE: bool>(query_len: usize, target_len: usize) -> usize {
     let span = if TRACE { query_len.max(target_len) } else { query_len.min(target_len) };
     (span + 1).next_power_of_two().max(block_aligner::L * 2)
 }
 
 /// Score and aligned pairs of a finished block with its traceback ((0, no pairs) when nothing
-/// scores above 0).
-pub(crate) fn traced(block: &Block<true, true, true>, query_len: usize, target_len: usize) -> (i32, Vec<(usize, usize)>) {
+/// scores above 0), `substitution` being the scores it aligned with; the pairs end where the
+/// alignment first reaches its score (without_null_tail).
+pub(crate) fn traced(block: &Block<true, true, true>, query_len: usize, target_len: usize, substitution: impl Fn(usize, usize) -> i32) -> (i32, Vec<(usize, usize)>) {
     let res = block.res();
     if res.score <= 0 {
         return (0, Vec::new());
     }
     let mut cigar = Cigar::new(query_len, target_len);
     block.trace().cigar(res.query_idx, res.reference_idx, &mut cigar);
-    (res.score, cigar_pairs(&cigar, res.query_idx, res.reference_idx))
+    (res.score, without_null_tail(cigar_pairs(&cigar, res.query_idx, res.reference_idx), substitution))
 }
 
 /// The aligned (query, template) pairs of a traceback that ends at (query_end, target_end)
@@ -331,7 +336,7 @@ fn cigar_pairs(cigar: &Cigar, query_end: usize, target_end: usize) -> Vec<(usize
 /// Score of an alignment given as pairs (BLOSUM62, gaps 11/1): the check that the traceback and
 /// the score agree.
 pub fn pairs_score(query: &[u8], target: &[u8], pairs: &[(usize, usize)]) -> i32 {
-    score_pairs(pairs, |q, t| BLOSUM62.get(query[q], target[t]) as i32)
+    score_pairs(pairs, blosum(query, target))
 }
 
 /// Score of an alignment given as pairs with `substitution(query index, template index)` and
@@ -363,7 +368,7 @@ fn running_scores(pairs: &[(usize, usize)], substitution: impl Fn(usize, usize) 
 /// hold the best score, block-aligner's choice of the end among them depends on the SIMD width
 /// (16 lanes with AVX2, 8 in wasm); a tail that adds nothing is cut so that the CLI and the page
 /// report and model the same alignment.
-pub(crate) fn without_null_tail(mut pairs: Vec<(usize, usize)>, substitution: impl Fn(usize, usize) -> i32) -> Vec<(usize, usize)> {
+fn without_null_tail(mut pairs: Vec<(usize, usize)>, substitution: impl Fn(usize, usize) -> i32) -> Vec<(usize, usize)> {
     let running = running_scores(&pairs, substitution);
     if let Some(&total) = running.last() {
         let end = running.iter().position(|&s| s == total).unwrap_or(running.len() - 1);
