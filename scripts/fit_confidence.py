@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-FEATURES = ["identity", "local_identity", "local_score", "log_evalue", "coverage", "edge"]
+FEATURES = ["identity", "local_identity", "local_score", "log_evalue", "coverage", "edge", "beyond"]
 EDGE_CAP = 10
 
 

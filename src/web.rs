@@ -218,7 +218,7 @@ fn warnings<'a>(records: impl Iterator<Item = &'a crate::sequence::Record>) -> A
 /// Returns `{index, id, file_name, cif_file_name, sequence, warnings, pdb, cif, plddt:
 /// Float32Array, mean, backend, method: "templates" | "network", templates: [{pdb_id, chain,
 /// identity, coverage, query_from, query_to, template_from, template_to, evalue, bits, profile_evalue,
-/// residues_used}], template_note, template_ms, model_ms, post_ms, gflop, wasm_memory_bytes}`
+/// residues_used, extended_used}], template_note, template_ms, model_ms, post_ms, gflop, wasm_memory_bytes}`
 /// where `pdb` and `cif` are exactly the texts `webfold predict --format both` writes for that
 /// record and `template_note` is the page's sentence when the network made the structure (null
 /// otherwise). A JS error with the parser's or the option's message for bad input, when

@@ -374,3 +374,49 @@ fn the_profile_finds_relatives_the_sequence_alignment_misses() {
         assert!(hit.profile_evalue <= 1e-5, "{q}/{target}: the profile alignment is (E {})", hit.profile_evalue);
     }
 }
+
+fn hit_with_pairs(chain: usize, pairs: Vec<(usize, usize)>) -> webfold::templates::search::Hit {
+    webfold::templates::search::Hit { chain, name: String::new(), score: 100, bits: 40.0, evalue: 1e-10, profile_evalue: 1e-10, identity: 0.4, pairs }
+}
+
+#[test]
+fn extension_pairs_unaligned_ends_and_equal_stretches_without_gaps() {
+    // Query residues 5-7 align to template 8-10, then 11 to 14 (both skip 3: paired), then 13 to
+    // 17 (query skips 1, template 2: a real indel, left alone), and 14 to 18.
+    let pairs = vec![(5, 8), (6, 9), (7, 10), (11, 14), (13, 17), (14, 18)];
+    let hit = hit_with_pairs(0, pairs.clone());
+    let ext = templates::extend::extension(&hit, 20, 21);
+    let n_flank: Vec<(usize, usize)> = (0..5).map(|q| (q, q + 3)).collect();
+    let mut want = n_flank;
+    want.extend([(8, 11), (9, 12), (10, 13)]);
+    // The template ends two residues after 18, the query six after 14: the shorter side stops it.
+    want.extend([(15, 19), (16, 20)]);
+    assert_eq!(ext, want);
+    assert!(ext.iter().all(|p| !pairs.contains(p)));
+    assert!(templates::extend::extension(&hit_with_pairs(0, Vec::new()), 20, 21).is_empty());
+    // Alignment reaching both chains' starts and ends: nothing to extend.
+    assert!(templates::extend::extension(&hit_with_pairs(0, vec![(0, 0), (1, 1)]), 2, 5).is_empty());
+}
+
+#[test]
+fn a_template_aligned_only_in_its_middle_still_places_its_ends() {
+    // The chain itself as template, aligned over its middle third only: the extension pairs
+    // the rest, so the whole trace is reproduced, where the filler would build helices.
+    let t = templates();
+    let lib = &t.library;
+    let k = (0..lib.len()).find(|&i| lib.sequence(i).len() >= 150 && lib.sequence(i).len() <= 250).unwrap();
+    let seq = std::str::from_utf8(lib.sequence(k)).unwrap().to_string();
+    let l = seq.len();
+    let hit = hit_with_pairs(k, (l / 3..2 * l / 3).map(|i| (i, i)).collect());
+    let ranked = templates::choose::rank(lib, seq.as_bytes(), &[hit]);
+    assert_eq!(ranked[0].extension.len(), l - (2 * l / 3 - l / 3));
+    let m = templates::build(lib, &seq, &templates::choose::choose(&ranked, l));
+    assert_eq!(m.templates[0].residues_used, l);
+    assert_eq!(m.templates[0].extended_used, ranked[0].extension.len());
+    let truth = lib.ca(k);
+    let model: Vec<[f64; 3]> = m.structure.ca.iter().map(|p| [p[0] as f64, p[1] as f64, p[2] as f64]).collect();
+    let r = rmsd(&superpose(&model, &truth), &model, &truth);
+    assert!(r < 0.5, "CA RMSD to the template itself {r:.2} A");
+    let remarks = templates::remarks(&m.templates, &lib.source, 1e-3);
+    assert!(remarks.contains(&format!("TEMPLATE 1 USED BEYOND THE ALIGNMENT (GAPLESS) {}", ranked[0].extension.len())), "{remarks:?}");
+}

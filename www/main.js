@@ -441,7 +441,8 @@ function showTemplates(r) {
   const rows = r.templates.map((t) => {
     const tr = document.createElement('tr');
     const cells = [`${t.pdb_id} ${t.chain}`, `${t.identity.toFixed(1)}%`, `${(100 * t.coverage).toFixed(0)}%`,
-      t.evalue.toExponential(1).replace('e+', 'e'), t.profile_evalue.toExponential(1).replace('e+', 'e'), `${t.query_from}-${t.query_to}`, `${t.template_from}-${t.template_to}`, String(t.residues_used)];
+      t.evalue.toExponential(1).replace('e+', 'e'), t.profile_evalue.toExponential(1).replace('e+', 'e'), `${t.query_from}-${t.query_to}`, `${t.template_from}-${t.template_to}`,
+      t.extended_used ? `${t.residues_used} (${t.extended_used} beyond)` : String(t.residues_used)];
     for (const c of cells) {
       const td = document.createElement('td');
       td.textContent = c;

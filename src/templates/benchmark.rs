@@ -80,7 +80,7 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
                 for i in 0..seq.len() {
                     let gap = gaps[i].unwrap_or(usize::MAX);
                     residues.push((s.plddt[i] as f64, per[i]));
-                    let f = m.features[i].map(|f| f.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join("\t")).unwrap_or_else(|| vec!["nan"; 6].join("\t"));
+                    let f = m.features[i].map(|f| f.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join("\t")).unwrap_or_else(|| vec!["nan"; super::confidence::FEATURES.len()].join("\t"));
                     let _ = writeln!(res_tsv, "{name}\t{}\t{}\t{gap}\t{f}\t{:.2}\t{:.2}", i + 1, m.features[i].is_some() as u8, s.plddt[i], per[i]);
                 }
                 let first = &m.templates[0];

@@ -6,7 +6,8 @@
 //! below a 40%-identical hit that covers the whole chain, and a long weak hit below a shorter
 //! strong one when it is expected to get fewer residues right.
 
-use super::confidence::{features, templated_plddt};
+use super::confidence::{features, templated_plddt, Features};
+use super::extend::extension;
 use super::library::Library;
 use super::search::Hit;
 
@@ -16,26 +17,31 @@ pub const MAX_TEMPLATES: usize = 4;
 /// templates chosen so far leave uncovered.
 pub const MIN_NEW_RESIDUES: usize = 20;
 
-/// A hit with the expected lDDT (0..100) of each of its aligned pairs.
+/// A hit, its alignment's extension (extend.rs) and the expected lDDT (0..100) of each pair.
 #[derive(Debug, Clone)]
 pub struct Scored {
     pub hit: Hit,
-    /// Confidence features of each aligned pair (confidence.rs).
-    pub features: Vec<[f64; 6]>,
+    /// Pairs that continue the alignment without gaps (disjoint from `hit.pairs`).
+    pub extension: Vec<(usize, usize)>,
+    /// Confidence features (confidence.rs) of each pair of `hit.pairs`, then of `extension`.
+    pub features: Vec<Features>,
+    /// Expected lDDT of each pair, in the order of `features`.
     pub plddt: Vec<f64>,
     /// Sum of `plddt` / 100: expected number of correctly placed residues.
     pub value: f64,
 }
 
-/// Scores every hit (expected lDDT per aligned pair), best value first.
+/// Extends every hit's alignment and scores its pairs (expected lDDT), best value first.
 pub fn rank(lib: &Library, query: &[u8], hits: &[Hit]) -> Vec<Scored> {
     let mut scored: Vec<Scored> = hits
         .iter()
         .map(|h| {
-            let features = features(h, query, lib.sequence(h.chain));
+            let template = lib.sequence(h.chain);
+            let extension = extension(h, query.len(), template.len());
+            let features = features(h, &extension, query, template);
             let plddt: Vec<f64> = features.iter().map(templated_plddt).collect();
             let value = plddt.iter().sum::<f64>() / 100.0;
-            Scored { hit: h.clone(), features, plddt, value }
+            Scored { hit: h.clone(), extension, features, plddt, value }
         })
         .collect();
     scored.sort_by(|a, b| b.value.total_cmp(&a.value).then(b.hit.score.cmp(&a.hit.score)).then(a.hit.chain.cmp(&b.hit.chain)));
@@ -43,7 +49,8 @@ pub fn rank(lib: &Library, query: &[u8], hits: &[Hit]) -> Vec<Scored> {
 }
 
 /// The templates for one model: the best-ranked hit, then (in rank order) every hit that adds
-/// at least [`MIN_NEW_RESIDUES`] uncovered query residues, up to [`MAX_TEMPLATES`].
+/// at least [`MIN_NEW_RESIDUES`] uncovered query residues, up to [`MAX_TEMPLATES`]. Only the
+/// aligned pairs cover residues: an extension alone does not keep out a template that aligns.
 pub fn choose(ranked: &[Scored], query_len: usize) -> Vec<Scored> {
     let mut covered = vec![false; query_len];
     let mut chosen: Vec<Scored> = Vec::new();

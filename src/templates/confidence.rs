@@ -18,7 +18,14 @@ pub const EDGE_CAP: usize = 10;
 
 /// Names of the features of a templated residue, in the order of [`features`] and of the
 /// fitted weights.
-pub const FEATURES: [&str; 6] = ["identity", "local_identity", "local_score", "log_evalue", "coverage", "edge"];
+pub const FEATURES: [&str; 7] = ["identity", "local_identity", "local_score", "log_evalue", "coverage", "edge", "beyond"];
+/// Index of `beyond` in [`Features`]: above 0 exactly for pairs of an alignment's extension.
+pub const BEYOND: usize = 6;
+/// Distances of extended pairs from the alignment are capped here (residues).
+pub const BEYOND_CAP: usize = 20;
+
+/// The features of one templated residue, in the order of [`FEATURES`].
+pub type Features = [f64; FEATURES.len()];
 
 /// Coefficients of the fitted model.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -47,8 +54,23 @@ fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Features of every aligned pair of `hit` (same order as `hit.pairs`).
-pub fn features(hit: &Hit, query: &[u8], template: &[u8]) -> Vec<[f64; 6]> {
+/// Mean identity and mean BLOSUM62 score (/5) of the pairs `window`.
+fn window_means(window: &[(usize, usize)], query: &[u8], template: &[u8]) -> (f64, f64) {
+    let (mut same, mut score) = (0usize, 0i32);
+    for &(a, b) in window {
+        same += (query[a] == template[b]) as usize;
+        score += BLOSUM62.get(query[a], template[b]) as i32;
+    }
+    let w = window.len().max(1) as f64;
+    (same as f64 / w, score as f64 / w / 5.0)
+}
+
+/// Features of every pair of `hit`'s alignment, then of every pair of its `extension`
+/// (extend.rs), in that order. The local identity and score of an aligned pair are taken over
+/// its alignment neighbours, those of an extended pair over its neighbours among all pairs;
+/// an extended pair's `edge` is 0 (it is outside the alignment) and its `beyond` its distance
+/// in query residues from the nearest aligned pair (capped at [`BEYOND_CAP`], scaled to 1).
+pub fn features(hit: &Hit, extension: &[(usize, usize)], query: &[u8], template: &[u8]) -> Vec<Features> {
     let n = hit.pairs.len();
     let coverage = hit.coverage(query.len());
     let log_e = (hit.best_evalue().max(1e-300).log10()).clamp(-100.0, 0.0) / -100.0;
@@ -69,24 +91,32 @@ pub fn features(hit: &Hit, query: &[u8], template: &[u8]) -> Vec<[f64; 6]> {
         }
         block_end[k] = e;
     }
-    (0..n)
+    let mut out: Vec<Features> = (0..n)
         .map(|k| {
-            let lo = k.saturating_sub(WINDOW);
-            let hi = (k + WINDOW + 1).min(n);
-            let (mut same, mut score) = (0usize, 0i32);
-            for &(a, b) in &hit.pairs[lo..hi] {
-                same += (query[a] == template[b]) as usize;
-                score += BLOSUM62.get(query[a], template[b]) as i32;
-            }
-            let w = (hi - lo) as f64;
+            let (local_identity, local_score) = window_means(&hit.pairs[k.saturating_sub(WINDOW)..(k + WINDOW + 1).min(n)], query, template);
             let edge = (k - block_start[k]).min(block_end[k] - k).min(EDGE_CAP) as f64 / EDGE_CAP as f64;
-            [hit.identity, same as f64 / w, score as f64 / w / 5.0, log_e, coverage, edge]
+            [hit.identity, local_identity, local_score, log_e, coverage, edge, 0.0]
         })
-        .collect()
+        .collect();
+    if extension.is_empty() {
+        return out;
+    }
+    let mut all: Vec<(usize, usize)> = hit.pairs.iter().chain(extension).copied().collect();
+    all.sort_unstable();
+    let aligned: Vec<usize> = hit.pairs.iter().map(|p| p.0).collect();
+    for &(q, t) in extension {
+        let k = all.binary_search(&(q, t)).unwrap_or(0);
+        let (local_identity, local_score) = window_means(&all[k.saturating_sub(WINDOW)..(k + WINDOW + 1).min(all.len())], query, template);
+        let i = aligned.partition_point(|&a| a < q);
+        let nearest = [i.checked_sub(1), (i < aligned.len()).then_some(i)].into_iter().flatten().map(|j| aligned[j].abs_diff(q)).min().unwrap_or(BEYOND_CAP);
+        let beyond = nearest.min(BEYOND_CAP) as f64 / BEYOND_CAP as f64;
+        out.push([hit.identity, local_identity, local_score, log_e, coverage, 0.0, beyond]);
+    }
+    out
 }
 
 /// Expected CA-lDDT (0..100) of a templated residue with these features.
-pub fn templated_plddt(f: &[f64; 6]) -> f64 {
+pub fn templated_plddt(f: &Features) -> f64 {
     let w = &coefficients().templated;
     let x: f64 = f.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() + w[FEATURES.len()];
     100.0 * sigmoid(x)

@@ -3,7 +3,8 @@
 //!
 //! Pipeline (one named step per module):
 //! [`library`] (read the `.wftl` file) -> [`search`] (Smith-Waterman, E-values; the hits
-//! realigned to the template's profile by [`profile`]) -> [`choose`]
+//! realigned to the template's profile by [`profile`]) -> [`extend`] (pair the residues beyond
+//! the alignment's ends) -> [`choose`]
 //! (rank by expected correct residues, add templates for uncovered domains) -> [`model`] (raw
 //! model, open gaps until closable, fill) -> [`backbone`] (N and C from CA) -> relax (D8) ->
 //! [`confidence`] (pLDDT from the local alignment).
@@ -11,6 +12,7 @@
 pub mod backbone;
 pub mod choose;
 pub mod confidence;
+pub mod extend;
 pub mod library;
 pub mod model;
 pub mod profile;
@@ -62,6 +64,9 @@ pub struct TemplateUse {
     pub profile_evalue: f64,
     /// Query residues that took this template's coordinates in the final model.
     pub residues_used: usize,
+    /// Of those, the residues placed by the alignment's gapless extension (extend.rs), beyond
+    /// the aligned ranges or in stretches the alignment leaves unaligned in both chains.
+    pub extended_used: usize,
 }
 
 impl TemplateUse {
@@ -76,7 +81,7 @@ pub struct TemplateModel {
     pub structure: Structure,
     pub templates: Vec<TemplateUse>,
     /// Confidence features of each templated residue (`None`: filled), for fitting.
-    pub features: Vec<Option<[f64; 6]>>,
+    pub features: Vec<Option<confidence::Features>>,
 }
 
 /// Searches the library and builds the model; `None` when no template passes the options.
@@ -134,6 +139,7 @@ pub fn build(lib: &Library, sequence: &str, chosen: &[choose::Scored]) -> Templa
                 bits: h.bits,
                 profile_evalue: h.profile_evalue,
                 residues_used: trace.source.iter().filter(|s| **s == Some(k)).count(),
+                extended_used: trace.source.iter().zip(&trace.features).filter(|(s, f)| **s == Some(k) && f.is_some_and(|f| f[confidence::BEYOND] > 0.0)).count(),
             }
         })
         .collect();
@@ -181,6 +187,7 @@ pub fn remarks(templates: &[TemplateUse], library_source: &str, max_evalue: f64)
         out.push(format!("TEMPLATE {n} QUERY {}-{} TEMPLATE {}-{}", t.query_from, t.query_to, t.template_from, t.template_to));
         out.push(format!("TEMPLATE {n} EVALUE {:.1E} BITS {:.1} COVERAGE {:.0}% USED {}", t.evalue, t.bits, 100.0 * t.coverage, t.residues_used));
         out.push(format!("TEMPLATE {n} PROFILE EVALUE {:.1E}", t.profile_evalue));
+        out.push(format!("TEMPLATE {n} USED BEYOND THE ALIGNMENT (GAPLESS) {}", t.extended_used));
     }
     out
 }

@@ -1,7 +1,8 @@
 //! Template model, ProMod3-style as named steps on the CA trace:
 //! 1. [`raw_model`]: aligned query residues take their template's CA; further templates are
 //!    superposed on the residues they share with the model (or, sharing none, set beside it as
-//!    a separate domain);
+//!    a separate domain); residues no template aligns take the CA their alignment's extension
+//!    (extend.rs) pairs them with;
 //! 2. [`open_gaps`]: every gap (insertion, deletion, template junction) must be closable by a
 //!    chain of 3.8 A steps; where it is not, the gap grows by one residue on alternating sides;
 //! 3. [`fill`]: residues in gaps follow an arc between the anchors that bulges away from the
@@ -9,6 +10,7 @@
 //! The relaxation (D8) then makes bonds, angles and clashes right.
 
 use super::choose::Scored;
+use super::confidence::Features;
 use super::library::Library;
 use crate::geometry::superpose::superpose;
 use crate::geometry::{add, any_perpendicular, centroid, cross, dist, dot, norm, scale, sub, unit, V3};
@@ -31,7 +33,7 @@ pub struct TraceModel {
     /// Expected lDDT (0..100) of templated residues (from their alignment); 0 for filled ones.
     pub plddt: Vec<f64>,
     /// Confidence features of templated residues.
-    pub features: Vec<Option<[f64; 6]>>,
+    pub features: Vec<Option<Features>>,
 }
 
 fn radius_of_gyration(p: &[V3]) -> f64 {
@@ -39,12 +41,14 @@ fn radius_of_gyration(p: &[V3]) -> f64 {
     (p.iter().map(|q| dot(sub(*q, c), sub(*q, c))).sum::<f64>() / p.len().max(1) as f64).sqrt()
 }
 
-/// Step 1: template CAs on the query positions they align to.
+/// Step 1: template CAs on the query positions they align to; then, where no template aligns,
+/// on the positions their extensions reach (in template order).
 pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored]) -> TraceModel {
     let mut ca: Vec<Option<V3>> = vec![None; query_len];
     let mut source = vec![None; query_len];
     let mut plddt = vec![0.0; query_len];
     let mut features = vec![None; query_len];
+    let mut transforms = Vec::with_capacity(chosen.len());
     for (t, s) in chosen.iter().enumerate() {
         let tca = lib.ca(s.hit.chain);
         let shared: Vec<(V3, V3)> = s.hit.pairs.iter().filter_map(|&(q, j)| ca[q].map(|m| (tca[j], m))).collect();
@@ -71,6 +75,19 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored]) -> TraceMod
                 source[q] = Some(t);
                 plddt[q] = s.plddt[k];
                 features[q] = Some(s.features[k]);
+            }
+        }
+        transforms.push(transform);
+    }
+    for (t, (s, transform)) in chosen.iter().zip(&transforms).enumerate() {
+        let tca = lib.ca(s.hit.chain);
+        let n = s.hit.pairs.len();
+        for (k, &(q, j)) in s.extension.iter().enumerate() {
+            if ca[q].is_none() {
+                ca[q] = Some(transform.apply(tca[j]));
+                source[q] = Some(t);
+                plddt[q] = s.plddt[n + k];
+                features[q] = Some(s.features[n + k]);
             }
         }
     }
