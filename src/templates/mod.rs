@@ -6,7 +6,7 @@
 //! realigned to the template's profile by [`profile`]) -> [`extend`] (pair the residues beyond
 //! the alignment's ends) -> [`choose`]
 //! (rank by expected correct residues, add templates for uncovered domains) -> [`model`] (raw
-//! model, open gaps until closable, fill) -> [`backbone`] (N and C from CA) -> relax (D8) ->
+//! model, open gaps until closable; [`loops`] closes short gaps with fragments; fill the rest) -> [`backbone`] (N and C from CA) -> relax (D8) ->
 //! [`confidence`] (pLDDT from the local alignment).
 
 pub mod backbone;
@@ -14,6 +14,7 @@ pub mod choose;
 pub mod confidence;
 pub mod extend;
 pub mod library;
+pub mod loops;
 pub mod model;
 pub mod profile;
 pub mod search;
@@ -27,17 +28,19 @@ use crate::geometry::{v32, v64};
 pub use library::{Library, LibraryError};
 pub use search::{Hit, SearchIndex, SearchOptions};
 
-/// A loaded library with its search index.
+/// A loaded library with its search index and its fragment database.
 pub struct Templates {
     pub library: Library,
     pub index: SearchIndex,
+    pub fragments: loops::FragmentDb,
 }
 
 impl Templates {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, LibraryError> {
         let library = Library::from_bytes(bytes)?;
         let index = SearchIndex::new(&library);
-        Ok(Templates { library, index })
+        let fragments = loops::FragmentDb::new(&library);
+        Ok(Templates { library, index, fragments })
     }
 }
 
@@ -93,14 +96,16 @@ pub fn predict(t: &Templates, sequence: &str, options: &SearchOptions) -> Option
     }
     let ranked = choose::rank(&t.library, query, &hits);
     let chosen = choose::choose(&ranked, query.len());
-    Some(build(&t.library, sequence, &chosen))
+    Some(build(t, sequence, &chosen))
 }
 
-/// Steps after the choice: raw model, gaps, fill, N/C, relax, confidence.
-pub fn build(lib: &Library, sequence: &str, chosen: &[choose::Scored]) -> TemplateModel {
+/// Steps after the choice: raw model, gaps, loops, fill, N/C, relax, confidence.
+pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored]) -> TemplateModel {
+    let lib = &t.library;
     let l = sequence.len();
     let mut trace = model::raw_model(lib, l, chosen);
     model::open_gaps(&mut trace);
+    loops::close_gaps(&mut trace, &t.fragments);
     model::fill(&mut trace);
     let (n, c) = backbone::rebuild_n_c(&trace.ca, &lib.backbone_table);
     let mut n: Vec<[f32; 3]> = n.into_iter().map(v32).collect();

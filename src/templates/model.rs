@@ -5,8 +5,9 @@
 //!    (extend.rs) pairs them with;
 //! 2. [`open_gaps`]: every gap (insertion, deletion, template junction) must be closable by a
 //!    chain of 3.8 A steps; where it is not, the gap grows by one residue on alternating sides;
-//! 3. [`fill`]: residues in gaps follow an arc between the anchors that bulges away from the
-//!    protein, with 3.8 A steps; termini leave the protein as an ideal helix.
+//! 3. gaps of up to 12 residues are closed with a fragment of a known structure (loops.rs);
+//!    [`fill`]: residues in the other gaps follow an arc between the anchors that bulges away
+//!    from the protein, with 3.8 A steps; termini leave the protein as an ideal helix.
 //! The relaxation (D8) then makes bonds, angles and clashes right.
 
 use super::choose::Scored;
@@ -34,6 +35,8 @@ pub struct TraceModel {
     pub plddt: Vec<f64>,
     /// Confidence features of templated residues.
     pub features: Vec<Option<Features>>,
+    /// Residues (not templated) placed by a fragment (loops.rs); the fill leaves them.
+    pub closed: Vec<bool>,
 }
 
 fn radius_of_gyration(p: &[V3]) -> f64 {
@@ -92,7 +95,7 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored]) -> TraceMod
         }
     }
     let centre = centroid(&ca.iter().flatten().copied().collect::<Vec<_>>());
-    TraceModel { ca: ca.iter().map(|p| p.unwrap_or(centre)).collect(), source, plddt, features }
+    TraceModel { ca: ca.iter().map(|p| p.unwrap_or(centre)).collect(), source, plddt, features, closed: vec![false; query_len] }
 }
 
 /// Step 2: un-assigns templated residues next to gaps until every gap can be closed: between
@@ -178,7 +181,8 @@ fn helix_from(anchor: V3, dir: V3, n: usize) -> Vec<V3> {
         .collect()
 }
 
-/// Step 3: positions for every residue without a template.
+/// Step 3: positions for every residue without a template, except gaps a fragment closed
+/// (loops.rs).
 pub fn fill(m: &mut TraceModel) {
     let l = m.ca.len();
     let known: Vec<usize> = (0..l).filter(|&i| m.source[i].is_some()).collect();
@@ -188,7 +192,7 @@ pub fn fill(m: &mut TraceModel) {
     let centre = centroid(&known.iter().map(|&i| m.ca[i]).collect::<Vec<_>>());
     for w in known.windows(2) {
         let (a, b) = (w[0], w[1]);
-        if b > a + 1 {
+        if b > a + 1 && !m.closed[a + 1..b].iter().all(|&c| c) {
             let axis = unit(sub(m.ca[b], m.ca[a])).unwrap_or([1.0, 0.0, 0.0]);
             let up = outward(scale(add(m.ca[a], m.ca[b]), 0.5), centre, axis);
             for (k, p) in arc(m.ca[a], m.ca[b], b - a, up).into_iter().enumerate() {

@@ -1,0 +1,132 @@
+//! Gap closing with fragments of known structures (model step 3a, before the arc fill).
+//!
+//! A gap the alignment leaves between two templated residues (an insertion in the query, or
+//! residues opened by `open_gaps`) needs a chain that leaves one anchor and arrives at the
+//! other. Loops of known structures that join two stems placed as the model's stems are placed
+//! are far more often right than a smooth arc: ProMod3 closes gaps from a fragment database
+//! the same way. Here the database is the CA traces of the library's first chains
+//! ([`FRAGMENT_RESIDUES`]), and a fragment for a gap of n residues is n + 4 consecutive residues
+//! of one chain whose two residues at each end (the stems) superpose onto the model's two
+//! residues on each side of the gap within [`MAX_STEM_RMSD`]. Among those, the one with the
+//! lowest stem RMSD whose loop does not come closer than [`MIN_CLASH_DISTANCE`] to the rest of
+//! the model is used. Gaps longer than [`MAX_LOOP`], or without two templated residues on each
+//! side, keep the arc.
+
+use super::library::Library;
+use super::model::TraceModel;
+use crate::geometry::superpose::{rmsd, superpose};
+use crate::geometry::{dist, V3};
+
+/// Residues (the library's first chains, whole: 4,679 chains, 999,724 residues) whose CA
+/// traces make the fragment database.
+pub const FRAGMENT_RESIDUES: usize = 1_000_000;
+/// Longest gap closed with a fragment (residues).
+pub const MAX_LOOP: usize = 12;
+/// Largest CA RMSD of a fragment's four stem residues onto the model's (A).
+pub const MAX_STEM_RMSD: f64 = 1.0;
+/// A loop residue closer than this to a model residue more than two positions away is a clash.
+pub const MIN_CLASH_DISTANCE: f64 = 3.5;
+/// Candidates (lowest stem RMSD first) checked for clashes before a gap keeps its arc.
+const CLASH_CHECKS: usize = 50;
+/// Slack of the stem-distance prefilter (A): fragments whose four distances between the stems
+/// (inner, outer and the two crossed ones) differ from the model's by more than this are
+/// not superposed. Four points within 1 A RMSD rarely have a distance 1.5 A off.
+const DISTANCE_SLACK: f32 = 1.5;
+
+/// CA traces of whole library chains, concatenated, with the offset where each chain starts.
+pub struct FragmentDb {
+    ca: Vec<[f32; 3]>,
+    starts: Vec<usize>,
+}
+
+impl FragmentDb {
+    /// The first library chains, whole, up to [`FRAGMENT_RESIDUES`] residues in all.
+    pub fn new(lib: &Library) -> Self {
+        let mut ca = Vec::new();
+        let mut starts = vec![0];
+        for chain in 0..lib.len() {
+            if ca.len() + lib.sequence(chain).len() > FRAGMENT_RESIDUES {
+                break;
+            }
+            ca.extend(lib.ca(chain).into_iter().map(|p| [p[0] as f32, p[1] as f32, p[2] as f32]));
+            starts.push(ca.len());
+        }
+        FragmentDb { ca, starts }
+    }
+
+    pub fn residues(&self) -> usize {
+        self.ca.len()
+    }
+}
+
+fn d32(a: [f32; 3], b: [f32; 3]) -> f32 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+fn v64(p: [f32; 3]) -> V3 {
+    [p[0] as f64, p[1] as f64, p[2] as f64]
+}
+
+/// Closes every gap it can between templated residues of `m` with a fragment, marking the
+/// residues it places in `m.closed`. Gaps are taken in chain order; each placed loop counts
+/// in the clash test of the next.
+pub fn close_gaps(m: &mut TraceModel, db: &FragmentDb) {
+    let l = m.ca.len();
+    let known: Vec<usize> = (0..l).filter(|&i| m.source[i].is_some()).collect();
+    for w in known.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let n = b - a - 1;
+        if n == 0 || n > MAX_LOOP || a == 0 || b + 1 >= l || m.source[a - 1].is_none() || m.source[b + 1].is_none() {
+            continue;
+        }
+        if let Some(loop_ca) = best_fragment(m, db, a, b) {
+            for (k, p) in loop_ca.into_iter().enumerate() {
+                m.ca[a + 1 + k] = p;
+                m.closed[a + 1 + k] = true;
+            }
+        }
+    }
+}
+
+/// The loop CAs (residues a+1 .. b-1, in the model's frame) of the best clash-free fragment.
+fn best_fragment(m: &TraceModel, db: &FragmentDb, a: usize, b: usize) -> Option<Vec<V3>> {
+    let n = b - a - 1;
+    let stems = [m.ca[a - 1], m.ca[a], m.ca[b], m.ca[b + 1]];
+    let f = |p: V3| [p[0] as f32, p[1] as f32, p[2] as f32];
+    let s32 = stems.map(f);
+    // Stem pairs (0/1 on the N side, 2/3 on the C side) whose distances span the gap.
+    let spans = [(1, 2), (0, 3), (0, 2), (1, 3)];
+    let want = spans.map(|(i, j)| d32(s32[i], s32[j]));
+    let mut candidates: Vec<(f64, usize)> = Vec::new();
+    for c in db.starts.windows(2) {
+        let (start, end) = (c[0], c[1]);
+        if end - start < n + 4 {
+            continue;
+        }
+        for p in start..=end - (n + 4) {
+            let q = p + n + 2;
+            let at = [db.ca[p], db.ca[p + 1], db.ca[q], db.ca[q + 1]];
+            if spans.iter().zip(&want).any(|(&(i, j), &w)| (d32(at[i], at[j]) - w).abs() > DISTANCE_SLACK) {
+                continue;
+            }
+            let mobile = [v64(db.ca[p]), v64(db.ca[p + 1]), v64(db.ca[q]), v64(db.ca[q + 1])];
+            let r = rmsd(&superpose(&mobile, &stems), &mobile, &stems);
+            if r <= MAX_STEM_RMSD {
+                // Quantised so that ties break by position alike on every platform.
+                candidates.push(((r * 1e6).round() / 1e6, p));
+            }
+        }
+    }
+    candidates.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    let others: Vec<V3> = (0..m.ca.len()).filter(|&i| (i + 2 < a || i > b + 2) && (m.source[i].is_some() || m.closed[i])).map(|i| m.ca[i]).collect();
+    for &(_, p) in candidates.iter().take(CLASH_CHECKS) {
+        let q = p + n + 2;
+        let mobile = [v64(db.ca[p]), v64(db.ca[p + 1]), v64(db.ca[q]), v64(db.ca[q + 1])];
+        let t = superpose(&mobile, &stems);
+        let loop_ca: Vec<V3> = (p + 2..q).map(|i| t.apply(v64(db.ca[i]))).collect();
+        if loop_ca.iter().all(|x| others.iter().all(|o| dist(*x, *o) >= MIN_CLASH_DISTANCE)) {
+            return Some(loop_ca);
+        }
+    }
+    None
+}
