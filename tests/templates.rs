@@ -410,7 +410,7 @@ fn a_template_aligned_only_in_its_middle_still_places_its_ends() {
     let hit = hit_with_pairs(k, (l / 3..2 * l / 3).map(|i| (i, i)).collect());
     let ranked = templates::choose::rank(lib, seq.as_bytes(), &[hit]);
     assert_eq!(ranked[0].extension.len(), l - (2 * l / 3 - l / 3));
-    let m = templates::build(t, &seq, &templates::choose::choose(&ranked, l));
+    let m = templates::build(t, &seq, &templates::choose::choose(&ranked, l), &[]);
     assert_eq!(m.templates[0].residues_used, l);
     assert_eq!(m.templates[0].extended_used, ranked[0].extension.len());
     let truth = lib.ca(k);
@@ -444,7 +444,7 @@ fn short_gaps_are_closed_with_loops_of_known_structures_closer_to_the_truth_than
         let mut with = templates::model::raw_model(lib, l, &ranked);
         templates::model::open_gaps(&mut with);
         let mut without = with.clone();
-        templates::loops::close_gaps(&mut with, &t.fragments);
+        templates::loops::close_gaps(&mut with, &t.fragments, &[]);
         if !with.closed[from] {
             continue;
         }
@@ -462,4 +462,28 @@ fn short_gaps_are_closed_with_loops_of_known_structures_closer_to_the_truth_than
 
 fn distance_f64(a: [f64; 3], b: [f64; 3]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+#[test]
+fn excluded_entries_give_no_loops() {
+    // A chain of the fragment database with a gap, modelled on itself: without exclusions its
+    // own loop fits the stems best and comes back; with its entry excluded it must not.
+    let t = templates();
+    let lib = &t.library;
+    let k = (0..100).find(|&i| lib.sequence(i).len() >= 120).unwrap();
+    let l = lib.sequence(k).len();
+    let (from, len) = (60, 6);
+    let hit = hit_with_pairs(k, (0..l).filter(|i| !(from..from + len).contains(i)).map(|i| (i, i)).collect());
+    let mut ranked = templates::choose::rank(lib, lib.sequence(k), &[hit]);
+    ranked[0].extension.clear();
+    let truth = lib.ca(k);
+    let loop_error = |exclude: &[String]| {
+        let mut m = templates::model::raw_model(lib, l, &ranked);
+        templates::model::open_gaps(&mut m);
+        templates::loops::close_gaps(&mut m, &t.fragments, exclude);
+        assert!(m.closed[from], "the gap is closed");
+        (from..from + len).map(|i| distance_f64(m.ca[i], truth[i])).fold(0.0, f64::max)
+    };
+    assert!(loop_error(&[]) < 0.1, "own loop: {:.2} A", loop_error(&[]));
+    assert!(loop_error(&[lib.entry(k).to_string()]) > 0.1, "excluded entry's own loop came back");
 }

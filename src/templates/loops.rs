@@ -14,8 +14,9 @@
 
 use super::library::Library;
 use super::model::TraceModel;
+use super::search::is_excluded;
 use crate::geometry::superpose::{rmsd, superpose};
-use crate::geometry::{dist, V3};
+use crate::geometry::{dist, v32, v64, V3};
 
 /// Residues (the library's first chains, whole: 4,679 chains, 999,724 residues) whose CA
 /// traces make the fragment database.
@@ -33,10 +34,12 @@ const CLASH_CHECKS: usize = 50;
 /// not superposed. Four points within 1 A RMSD rarely have a distance 1.5 A off.
 const DISTANCE_SLACK: f32 = 1.5;
 
-/// CA traces of whole library chains, concatenated, with the offset where each chain starts.
+/// CA traces of whole library chains, concatenated, with the offset where each chain starts
+/// and the chains' library names (for exclusions).
 pub struct FragmentDb {
     ca: Vec<[f32; 3]>,
     starts: Vec<usize>,
+    names: Vec<String>,
 }
 
 impl FragmentDb {
@@ -44,14 +47,16 @@ impl FragmentDb {
     pub fn new(lib: &Library) -> Self {
         let mut ca = Vec::new();
         let mut starts = vec![0];
+        let mut names = Vec::new();
         for chain in 0..lib.len() {
             if ca.len() + lib.sequence(chain).len() > FRAGMENT_RESIDUES {
                 break;
             }
-            ca.extend(lib.ca(chain).into_iter().map(|p| [p[0] as f32, p[1] as f32, p[2] as f32]));
+            ca.extend(lib.ca(chain).into_iter().map(v32));
             starts.push(ca.len());
+            names.push(lib.name(chain).to_string());
         }
-        FragmentDb { ca, starts }
+        FragmentDb { ca, starts, names }
     }
 
     pub fn residues(&self) -> usize {
@@ -63,14 +68,13 @@ fn d32(a: [f32; 3], b: [f32; 3]) -> f32 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
 }
 
-fn v64(p: [f32; 3]) -> V3 {
-    [p[0] as f64, p[1] as f64, p[2] as f64]
-}
-
 /// Closes every gap it can between templated residues of `m` with a fragment, marking the
 /// residues it places in `m.closed`. Gaps are taken in chain order; each placed loop counts
-/// in the clash test of the next.
-pub fn close_gaps(m: &mut TraceModel, db: &FragmentDb) {
+/// in the clash test of the next. Chains matching `exclude` (entries or chains, as the
+/// search's exclusions) give no fragments: a structure predicted as if unknown must not get
+/// its own loops back.
+pub fn close_gaps(m: &mut TraceModel, db: &FragmentDb, exclude: &[String]) {
+    let allowed: Vec<bool> = db.names.iter().map(|n| !is_excluded(n, exclude)).collect();
     let l = m.ca.len();
     let known: Vec<usize> = (0..l).filter(|&i| m.source[i].is_some()).collect();
     for w in known.windows(2) {
@@ -79,7 +83,7 @@ pub fn close_gaps(m: &mut TraceModel, db: &FragmentDb) {
         if n == 0 || n > MAX_LOOP || a == 0 || b + 1 >= l || m.source[a - 1].is_none() || m.source[b + 1].is_none() {
             continue;
         }
-        if let Some(loop_ca) = best_fragment(m, db, a, b) {
+        if let Some(loop_ca) = best_fragment(m, db, &allowed, a, b) {
             for (k, p) in loop_ca.into_iter().enumerate() {
                 m.ca[a + 1 + k] = p;
                 m.closed[a + 1 + k] = true;
@@ -89,16 +93,15 @@ pub fn close_gaps(m: &mut TraceModel, db: &FragmentDb) {
 }
 
 /// The loop CAs (residues a+1 .. b-1, in the model's frame) of the best clash-free fragment.
-fn best_fragment(m: &TraceModel, db: &FragmentDb, a: usize, b: usize) -> Option<Vec<V3>> {
+fn best_fragment(m: &TraceModel, db: &FragmentDb, allowed: &[bool], a: usize, b: usize) -> Option<Vec<V3>> {
     let n = b - a - 1;
     let stems = [m.ca[a - 1], m.ca[a], m.ca[b], m.ca[b + 1]];
-    let f = |p: V3| [p[0] as f32, p[1] as f32, p[2] as f32];
-    let s32 = stems.map(f);
+    let s32 = stems.map(v32);
     // Stem pairs (0/1 on the N side, 2/3 on the C side) whose distances span the gap.
     let spans = [(1, 2), (0, 3), (0, 2), (1, 3)];
     let want = spans.map(|(i, j)| d32(s32[i], s32[j]));
     let mut candidates: Vec<(f64, usize)> = Vec::new();
-    for c in db.starts.windows(2) {
+    for (c, _) in db.starts.windows(2).zip(allowed).filter(|(_, &ok)| ok) {
         let (start, end) = (c[0], c[1]);
         if end - start < n + 4 {
             continue;

@@ -96,16 +96,17 @@ pub fn predict(t: &Templates, sequence: &str, options: &SearchOptions) -> Option
     }
     let ranked = choose::rank(&t.library, query, &hits);
     let chosen = choose::choose(&ranked, query.len());
-    Some(build(t, sequence, &chosen))
+    Some(build(t, sequence, &chosen, &options.exclude))
 }
 
-/// Steps after the choice: raw model, gaps, loops, fill, N/C, relax, confidence.
-pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored]) -> TemplateModel {
+/// Steps after the choice: raw model, gaps, loops, fill, N/C, relax, confidence. `exclude`
+/// (entries or chains) keeps those chains' loops out of the model too.
+pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], exclude: &[String]) -> TemplateModel {
     let lib = &t.library;
     let l = sequence.len();
     let mut trace = model::raw_model(lib, l, chosen);
     model::open_gaps(&mut trace);
-    loops::close_gaps(&mut trace, &t.fragments);
+    loops::close_gaps(&mut trace, &t.fragments, exclude);
     model::fill(&mut trace);
     let (n, c) = backbone::rebuild_n_c(&trace.ca, &lib.backbone_table);
     let mut n: Vec<[f32; 3]> = n.into_iter().map(v32).collect();
