@@ -5,8 +5,9 @@
     python3 scripts/fit_confidence.py runs/fit/residues.tsv        # -> src/templates/confidence.json
 
 The model: pLDDT = 100 * sigmoid(w . features + b) for templated residues (features as
-confidence.rs computes them), and 100 * sigmoid(b + w * min(gap, 10) / 10) for residues no
-template covers (gap = residues to the nearest templated one). Fitted by least squares on
+confidence.rs computes them), and 100 * sigmoid(b + w * min(gap, 10) / 10 + w' * closed) for
+residues no template covers (gap = residues to the nearest templated one; closed = 1 for
+residues placed by a loop of a known structure, 0 for the arc and helix fill). Fitted by least squares on
 lDDT / 100 (so the output is the expected lDDT) with full-batch Newton-free gradient descent
 (Adam), deterministic. Report the calibration on a *different* sample (seed 0), which the
 benchmark prints.
@@ -63,13 +64,13 @@ def main():
     pred = 100 / (1 + np.exp(-(x @ w + b)))
     print(f"templated residues: {len(templated)} in {len(chains)} chains; "
           f"mean |pLDDT - lDDT| {np.mean(np.abs(pred - 100 * y)):.2f} (fit set)")
-    modelled = [-1.0, 0.0]
+    modelled = [-1.0, 0.0, 0.0]
     if len(filled) >= 20:
-        g = np.array([[min(int(r[col["gap"]]), EDGE_CAP) / EDGE_CAP] for r in filled])
+        g = np.array([[min(int(r[col["gap"]]), EDGE_CAP) / EDGE_CAP, float(r[col["closed"]])] for r in filled])
         yf = np.array([float(r[col["lddt"]]) / 100 for r in filled])
         wf, bf = fit_logistic(g, yf)
-        modelled = [float(bf), float(wf[0])]
-        pf = 100 / (1 + np.exp(-(g[:, 0] * wf[0] + bf)))
+        modelled = [float(bf), float(wf[0]), float(wf[1])]
+        pf = 100 / (1 + np.exp(-(g @ wf + bf)))
         print(f"filled residues: {len(filled)}; mean |pLDDT - lDDT| {np.mean(np.abs(pf - 100 * yf)):.2f} (fit set)")
     out = {
         "fitted_on": f"scripts/fit_confidence.py on {os.path.relpath(args.residues)}: {len(templated)} templated and "

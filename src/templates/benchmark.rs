@@ -58,7 +58,7 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
     let lib = &t.library;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
     let mut chain_tsv = String::from("chain\tlength\ttemplate\tevalue\tidentity\ttemplates\tcoverage\ttm\tlddt\tmean_plddt\tseconds\n");
-    let mut res_tsv = format!("chain\tresidue\ttemplated\tgap\t{}\tplddt\tlddt\n", super::confidence::FEATURES.join("\t"));
+    let mut res_tsv = format!("chain\tresidue\ttemplated\tgap\tclosed\t{}\tplddt\tlddt\n", super::confidence::FEATURES.join("\t"));
     let mut results = Vec::new();
     let mut residues = Vec::new();
     for &k in chains {
@@ -81,7 +81,7 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
                     let gap = gaps[i].unwrap_or(usize::MAX);
                     residues.push((s.plddt[i] as f64, per[i]));
                     let f = m.features[i].map(|f| f.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join("\t")).unwrap_or_else(|| vec!["nan"; super::confidence::FEATURES.len()].join("\t"));
-                    let _ = writeln!(res_tsv, "{name}\t{}\t{}\t{gap}\t{f}\t{:.2}\t{:.2}", i + 1, m.features[i].is_some() as u8, s.plddt[i], per[i]);
+                    let _ = writeln!(res_tsv, "{name}\t{}\t{}\t{gap}\t{}\t{f}\t{:.2}\t{:.2}", i + 1, m.features[i].is_some() as u8, m.closed[i] as u8, s.plddt[i], per[i]);
                 }
                 let first = &m.templates[0];
                 ChainResult {

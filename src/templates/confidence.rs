@@ -32,8 +32,9 @@ pub type Features = [f64; FEATURES.len()];
 pub struct Coefficients {
     /// Weights of [`FEATURES`], then the intercept, for templated residues.
     pub templated: Vec<f64>,
-    /// For residues no template covers: intercept and weight of the (capped, scaled) distance
-    /// in residues to the nearest templated residue.
+    /// For residues no template covers: intercept, weight of the (capped, scaled) distance in
+    /// residues to the nearest templated residue, and weight of "placed by a loop of a known
+    /// structure" (1, loops.rs) rather than by the arc or helix fill (0).
     pub modelled: Vec<f64>,
     /// How the coefficients were obtained.
     pub fitted_on: String,
@@ -45,7 +46,7 @@ pub fn coefficients() -> &'static Coefficients {
     C.get_or_init(|| {
         let c: Coefficients = serde_json::from_str(include_str!("confidence.json")).expect("confidence.json is valid (tested)");
         assert_eq!(c.templated.len(), FEATURES.len() + 1, "confidence.json: templated needs one weight per feature plus an intercept");
-        assert_eq!(c.modelled.len(), 2, "confidence.json: modelled needs an intercept and one weight");
+        assert_eq!(c.modelled.len(), 3, "confidence.json: modelled needs an intercept and two weights");
         c
     })
 }
@@ -123,9 +124,10 @@ pub fn templated_plddt(f: &Features) -> f64 {
 }
 
 /// Expected CA-lDDT (0..100) of a residue no template covers, `gap` residues from the nearest
-/// templated one (`None`: no template at all in this model).
-pub fn modelled_plddt(gap: Option<usize>) -> f64 {
+/// templated one (`None`: no template at all in this model), `closed` when a loop of a known
+/// structure placed it (loops.rs).
+pub fn modelled_plddt(gap: Option<usize>, closed: bool) -> f64 {
     let w = &coefficients().modelled;
     let d = gap.map_or(1.0, |g| g.min(EDGE_CAP) as f64 / EDGE_CAP as f64);
-    100.0 * sigmoid(w[0] + w[1] * d)
+    100.0 * sigmoid(w[0] + w[1] * d + w[2] * closed as u8 as f64)
 }

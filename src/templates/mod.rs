@@ -85,6 +85,8 @@ pub struct TemplateModel {
     pub templates: Vec<TemplateUse>,
     /// Confidence features of each templated residue (`None`: filled), for fitting.
     pub features: Vec<Option<confidence::Features>>,
+    /// Residues placed by a loop of a known structure (loops.rs), for fitting.
+    pub closed: Vec<bool>,
 }
 
 /// Searches the library and builds the model; `None` when no template passes the options.
@@ -117,7 +119,7 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], exclude: 
     let gaps = gaps_to_templated(&trace.source.iter().map(Option::is_some).collect::<Vec<_>>());
     let plddt: Vec<f32> = (0..l)
         .map(|i| {
-            let p = if trace.source[i].is_some() { trace.plddt[i] } else { confidence::modelled_plddt(gaps[i]) };
+            let p = if trace.source[i].is_some() { trace.plddt[i] } else { confidence::modelled_plddt(gaps[i], trace.closed[i]) };
             p.clamp(0.0, 100.0) as f32
         })
         .collect();
@@ -149,7 +151,7 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], exclude: 
             }
         })
         .collect();
-    TemplateModel { structure, templates, features: trace.features }
+    TemplateModel { structure, templates, features: trace.features, closed: trace.closed }
 }
 
 /// For each residue, how many residues away the nearest templated one is (0 for a templated
