@@ -284,19 +284,27 @@ fn template_models_are_complete_valid_chains_at_every_length() {
     }
 }
 
+/// The first library chain of 150-250 residues and its sequence.
+fn chain_of_150_to_250(lib: &Library) -> (usize, String) {
+    let k = (0..lib.len()).find(|&i| (150..=250).contains(&lib.sequence(i).len())).unwrap();
+    (k, std::str::from_utf8(lib.sequence(k)).unwrap().to_string())
+}
+
+/// CA RMSD of a model to a trace after superposition.
+fn ca_rmsd(s: &webfold::geometry::Structure, truth: &[[f64; 3]]) -> f64 {
+    let model: Vec<[f64; 3]> = s.ca.iter().map(|p| [p[0] as f64, p[1] as f64, p[2] as f64]).collect();
+    rmsd(&superpose(&model, truth), &model, truth)
+}
+
 #[test]
 fn template_model_of_a_chain_keeps_the_template_geometry() {
     // A chain predicted with itself allowed as template reproduces its own trace closely:
     // nothing in the build or the relaxation distorts a complete template.
     let t = templates();
     let lib = &t.library;
-    let k = (0..lib.len()).find(|&i| lib.sequence(i).len() >= 150 && lib.sequence(i).len() <= 250).unwrap();
-    let seq = std::str::from_utf8(lib.sequence(k)).unwrap().to_string();
+    let (k, seq) = chain_of_150_to_250(lib);
     let m = templates::predict(t, &seq, &SearchOptions::default()).unwrap();
-    let truth = lib.ca(k);
-    let model: Vec<[f64; 3]> = m.structure.ca.iter().map(|p| [p[0] as f64, p[1] as f64, p[2] as f64]).collect();
-    let tr = superpose(&model, &truth);
-    let r = rmsd(&tr, &model, &truth);
+    let r = ca_rmsd(&m.structure, &lib.ca(k));
     assert!(r < 0.5, "CA RMSD to the template itself {r:.2} A");
     for w in m.structure.ca.windows(2) {
         let d = distance(w[0], w[1]);
@@ -404,8 +412,7 @@ fn a_template_aligned_only_in_its_middle_still_places_its_ends() {
     // the rest, so the whole trace is reproduced, where the filler would build helices.
     let t = templates();
     let lib = &t.library;
-    let k = (0..lib.len()).find(|&i| lib.sequence(i).len() >= 150 && lib.sequence(i).len() <= 250).unwrap();
-    let seq = std::str::from_utf8(lib.sequence(k)).unwrap().to_string();
+    let (k, seq) = chain_of_150_to_250(lib);
     let l = seq.len();
     let hit = hit_with_pairs(k, (l / 3..2 * l / 3).map(|i| (i, i)).collect());
     let ranked = templates::choose::rank(lib, seq.as_bytes(), &[hit]);
@@ -413,9 +420,7 @@ fn a_template_aligned_only_in_its_middle_still_places_its_ends() {
     let m = templates::build(t, &seq, &templates::choose::choose(&ranked, l), &[]);
     assert_eq!(m.templates[0].residues_used, l);
     assert_eq!(m.templates[0].extended_used, ranked[0].extension.len());
-    let truth = lib.ca(k);
-    let model: Vec<[f64; 3]> = m.structure.ca.iter().map(|p| [p[0] as f64, p[1] as f64, p[2] as f64]).collect();
-    let r = rmsd(&superpose(&model, &truth), &model, &truth);
+    let r = ca_rmsd(&m.structure, &lib.ca(k));
     assert!(r < 0.5, "CA RMSD to the template itself {r:.2} A");
     let remarks = templates::remarks(&m.templates, &lib.source, 1e-3);
     assert!(remarks.contains(&format!("TEMPLATE 1 USED BEYOND THE ALIGNMENT (GAPLESS) {}", ranked[0].extension.len())), "{remarks:?}");
@@ -444,7 +449,7 @@ fn short_gaps_are_closed_with_loops_of_known_structures_closer_to_the_truth_than
         let mut with = templates::model::raw_model(lib, l, &ranked);
         templates::model::open_gaps(&mut with);
         let mut without = with.clone();
-        templates::loops::close_gaps(&mut with, &t.fragments, &[]);
+        templates::loops::close_gaps(&mut with, &t.fragments, lib, &[]);
         if !with.closed[from] {
             continue;
         }
@@ -480,7 +485,7 @@ fn excluded_entries_give_no_loops() {
     let loop_error = |exclude: &[String]| {
         let mut m = templates::model::raw_model(lib, l, &ranked);
         templates::model::open_gaps(&mut m);
-        templates::loops::close_gaps(&mut m, &t.fragments, exclude);
+        templates::loops::close_gaps(&mut m, &t.fragments, lib, exclude);
         assert!(m.closed[from], "the gap is closed");
         (from..from + len).map(|i| distance_f64(m.ca[i], truth[i])).fold(0.0, f64::max)
     };

@@ -34,12 +34,11 @@ const CLASH_CHECKS: usize = 50;
 /// not superposed. Four points within 1 A RMSD rarely have a distance 1.5 A off.
 const DISTANCE_SLACK: f32 = 1.5;
 
-/// CA traces of whole library chains, concatenated, with the offset where each chain starts
-/// and the chains' library names (for exclusions).
+/// CA traces of the library's first chains, whole, concatenated, with the offset where each
+/// chain starts (segment i is library chain i).
 pub struct FragmentDb {
     ca: Vec<[f32; 3]>,
     starts: Vec<usize>,
-    names: Vec<String>,
 }
 
 impl FragmentDb {
@@ -47,16 +46,14 @@ impl FragmentDb {
     pub fn new(lib: &Library) -> Self {
         let mut ca = Vec::new();
         let mut starts = vec![0];
-        let mut names = Vec::new();
         for chain in 0..lib.len() {
             if ca.len() + lib.sequence(chain).len() > FRAGMENT_RESIDUES {
                 break;
             }
             ca.extend(lib.ca(chain).into_iter().map(v32));
             starts.push(ca.len());
-            names.push(lib.name(chain).to_string());
         }
-        FragmentDb { ca, starts, names }
+        FragmentDb { ca, starts }
     }
 
     pub fn residues(&self) -> usize {
@@ -64,6 +61,8 @@ impl FragmentDb {
     }
 }
 
+/// Distance in f32 (geometry::distance works in f64): the prefilter runs over every database
+/// residue for every gap.
 fn d32(a: [f32; 3], b: [f32; 3]) -> f32 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
 }
@@ -73,8 +72,8 @@ fn d32(a: [f32; 3], b: [f32; 3]) -> f32 {
 /// in the clash test of the next. Chains matching `exclude` (entries or chains, as the
 /// search's exclusions) give no fragments: a structure predicted as if unknown must not get
 /// its own loops back.
-pub fn close_gaps(m: &mut TraceModel, db: &FragmentDb, exclude: &[String]) {
-    let allowed: Vec<bool> = db.names.iter().map(|n| !is_excluded(n, exclude)).collect();
+pub fn close_gaps(m: &mut TraceModel, db: &FragmentDb, lib: &Library, exclude: &[String]) {
+    let allowed: Vec<bool> = (0..db.starts.len() - 1).map(|chain| !is_excluded(lib.name(chain), exclude)).collect();
     let l = m.ca.len();
     let known: Vec<usize> = (0..l).filter(|&i| m.source[i].is_some()).collect();
     for w in known.windows(2) {
@@ -90,6 +89,13 @@ pub fn close_gaps(m: &mut TraceModel, db: &FragmentDb, exclude: &[String]) {
             }
         }
     }
+}
+
+/// The stem CAs of the fragment of a gap of `n` residues starting at database residue `p`:
+/// its first two residues and its last two.
+fn fragment_stems(db: &FragmentDb, p: usize, n: usize) -> [V3; 4] {
+    let q = p + n + 2;
+    [v64(db.ca[p]), v64(db.ca[p + 1]), v64(db.ca[q]), v64(db.ca[q + 1])]
 }
 
 /// The loop CAs (residues a+1 .. b-1, in the model's frame) of the best clash-free fragment.
@@ -112,7 +118,7 @@ fn best_fragment(m: &TraceModel, db: &FragmentDb, allowed: &[bool], a: usize, b:
             if spans.iter().zip(&want).any(|(&(i, j), &w)| (d32(at[i], at[j]) - w).abs() > DISTANCE_SLACK) {
                 continue;
             }
-            let mobile = [v64(db.ca[p]), v64(db.ca[p + 1]), v64(db.ca[q]), v64(db.ca[q + 1])];
+            let mobile = fragment_stems(db, p, n);
             let r = rmsd(&superpose(&mobile, &stems), &mobile, &stems);
             if r <= MAX_STEM_RMSD {
                 // Quantised so that ties break by position alike on every platform.
@@ -123,10 +129,8 @@ fn best_fragment(m: &TraceModel, db: &FragmentDb, allowed: &[bool], a: usize, b:
     candidates.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
     let others: Vec<V3> = (0..m.ca.len()).filter(|&i| (i + 2 < a || i > b + 2) && (m.source[i].is_some() || m.closed[i])).map(|i| m.ca[i]).collect();
     for &(_, p) in candidates.iter().take(CLASH_CHECKS) {
-        let q = p + n + 2;
-        let mobile = [v64(db.ca[p]), v64(db.ca[p + 1]), v64(db.ca[q]), v64(db.ca[q + 1])];
-        let t = superpose(&mobile, &stems);
-        let loop_ca: Vec<V3> = (p + 2..q).map(|i| t.apply(v64(db.ca[i]))).collect();
+        let t = superpose(&fragment_stems(db, p, n), &stems);
+        let loop_ca: Vec<V3> = (p + 2..p + n + 2).map(|i| t.apply(v64(db.ca[i]))).collect();
         if loop_ca.iter().all(|x| others.iter().all(|o| dist(*x, *o) >= MIN_CLASH_DISTANCE)) {
             return Some(loop_ca);
         }

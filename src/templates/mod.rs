@@ -108,7 +108,7 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], exclude: 
     let l = sequence.len();
     let mut trace = model::raw_model(lib, l, chosen);
     model::open_gaps(&mut trace);
-    loops::close_gaps(&mut trace, &t.fragments, exclude);
+    loops::close_gaps(&mut trace, &t.fragments, lib, exclude);
     model::fill(&mut trace);
     let (n, c) = backbone::rebuild_n_c(&trace.ca, &lib.backbone_table);
     let mut n: Vec<[f32; 3]> = n.into_iter().map(v32).collect();

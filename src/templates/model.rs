@@ -51,7 +51,8 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored]) -> TraceMod
     let mut source = vec![None; query_len];
     let mut plddt = vec![0.0; query_len];
     let mut features = vec![None; query_len];
-    let mut transforms = Vec::with_capacity(chosen.len());
+    // Each template's decoded trace and its transform into the model, for the extensions.
+    let mut placed = Vec::with_capacity(chosen.len());
     for (t, s) in chosen.iter().enumerate() {
         let tca = lib.ca(s.hit.chain);
         let shared: Vec<(V3, V3)> = s.hit.pairs.iter().filter_map(|&(q, j)| ca[q].map(|m| (tca[j], m))).collect();
@@ -80,10 +81,9 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored]) -> TraceMod
                 features[q] = Some(s.features[k]);
             }
         }
-        transforms.push(transform);
+        placed.push((tca, transform));
     }
-    for (t, (s, transform)) in chosen.iter().zip(&transforms).enumerate() {
-        let tca = lib.ca(s.hit.chain);
+    for (t, (s, (tca, transform))) in chosen.iter().zip(&placed).enumerate() {
         let n = s.hit.pairs.len();
         for (k, &(q, j)) in s.extension.iter().enumerate() {
             if ca[q].is_none() {
