@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use common::XorShift;
 use webfold::geometry::superpose::{rmsd, superpose};
 use webfold::geometry::{check, distance};
-use webfold::templates::search::{align_exact, is_excluded, pairs_score, score_exact, search, Statistics};
+use webfold::templates::search::{align_exact, candidates, is_excluded, pairs_score, score_exact, search, Statistics};
 use webfold::templates::{self, backbone, Library, SearchOptions, Templates};
 
 const LIBRARY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/library.wftl");
@@ -338,6 +338,29 @@ fn search_finds_local_alignments_far_from_the_sequence_starts() {
         let hit = hit_of(q, target, SearchOptions::default());
         assert!(hit.evalue <= 1e-3, "{q}/{target}: E {}", hit.evalue);
     }
+}
+
+#[test]
+fn the_scan_scores_pairs_with_a_short_sequence_exactly() {
+    // The scan computes the exact score wherever the shorter sequence has at most 255 residues
+    // (search.rs, EXACT_SPAN); those candidates carry it and the rescoring reuses it. A
+    // 150-residue query: every library chain qualifies, so every candidate must carry exactly
+    // the textbook-checked score_exact.
+    let t = templates();
+    let lib = &t.library;
+    let (k, seq) = chain_of_150_to_250(lib);
+    let query = &seq.as_bytes()[..150];
+    let c = candidates(lib, &t.index, query, &SearchOptions { exclude: vec![lib.entry(k).to_string()], ..SearchOptions::default() });
+    assert!(c.chains.len() >= 1000, "{} candidates", c.chains.len());
+    for cand in &c.chains {
+        assert_eq!(cand.exact_score, Some(score_exact(query, lib.sequence(cand.chain))), "{}", lib.name(cand.chain));
+    }
+    // Both sequences longer than 255: the adaptive scan, whose score is not reused.
+    let long = (0..lib.len()).find(|&i| lib.sequence(i).len() > 400 && lib.entry(i) != lib.entry(k)).unwrap();
+    let c = candidates(lib, &t.index, lib.sequence(long), &SearchOptions::default());
+    let first = c.chains.iter().find(|x| x.chain == long).expect("a chain is its own first candidate");
+    assert_eq!(first.exact_score, None);
+    assert!(c.chains.iter().any(|x| x.exact_score.is_some()), "shorter chains are scanned exactly");
 }
 
 /// The hit on library chain `target` of a search with library chain `query`'s sequence (panics

@@ -3,13 +3,14 @@
 //! E-values and bit scores from Karlin-Altschul statistics (docs/TEMPLATES.md).
 //!
 //! Two passes, both with block-aligner (SIMD; SSE/AVX2, NEON or wasm SIMD):
-//! 1. scan: every chain with small adaptive blocks, score only (fast, can underestimate). The
-//!    block starts at the first residues of both sequences and follows the high scores, so a
-//!    local alignment far off that start (a domain at the far end of a long template) can be
-//!    missed; the scan therefore runs twice, forwards and on both sequences reversed (which
-//!    starts from the last residues), and keeps the better score. Measured against mmseqs2
-//!    (scripts/search_recall.sh): the forward pass alone missed 4 of 619 pairs entirely, both
-//!    passes none.
+//! 1. scan: every chain, score only. Where the shorter of the two sequences has at most
+//!    EXACT_SPAN residues, exactly (one block spanning it whole: exact Smith-Waterman, which
+//!    for these pairs costs less than the approximate scan below; measured in
+//!    docs/TEMPLATES.md, Search). Where both are longer, with small adaptive blocks (fast, can
+//!    underestimate). An adaptive block starts at the first residues of both sequences and
+//!    follows the high scores, so a local alignment far off that start (a domain at the far end
+//!    of a long template) can be missed; it therefore runs twice, forwards and on both
+//!    sequences reversed (which starts from the last residues), and keeps the better score.
 //! 2. rescore: the best chains of the scan again, exactly, with a block that spans the shorter
 //!    sequence whole (exact Smith-Waterman, exact_block_size): the sequence score, bits and E-value of a hit; and each
 //!    of a wider set of the scan's best chains against the template's sequence profile
@@ -42,6 +43,13 @@ const GAPS: Gaps = Gaps { open: -(GAP_OPEN as i8) - (GAP_EXTEND as i8), extend: 
 /// where the alignment needs it). Measured with scripts/search_recall.sh (100 queries, 619
 /// mmseqs2 pairs): 32..=64 lost 6 pairs, 32..=128 and 32..=256 none; 128 is 1.5x faster.
 const SCAN_BLOCKS: (usize, usize) = (32, 128);
+/// Pairs whose shorter sequence has at most this many residues are scanned exactly (blocks of
+/// up to 256, the padding every library sequence gets). Measured on library chains as queries
+/// (docs/TEMPLATES.md, Search): against the adaptive scan of every pair, 10-25% less time at
+/// 60-1200 query residues, and no score underestimated where the query has at most 255.
+const EXACT_SPAN: usize = 255;
+/// Padding of the library and query sequences: the largest block either pass uses.
+const PADDING: usize = 256;
 /// A score drop that never happens for proteins: local alignment over the whole matrix.
 pub(crate) const NO_X_DROP: i32 = 1 << 24;
 /// Chains rescored exactly: all scan hits with E below this...
@@ -186,25 +194,27 @@ impl Statistics {
 /// library.
 pub struct SearchIndex {
     padded: Vec<PaddedBytes>,
-    /// The same sequences reversed (the backward scan).
-    reversed: Vec<PaddedBytes>,
+    /// The chains longer than EXACT_SPAN reversed (the adaptive scan's backward pass; shorter
+    /// chains are always scanned exactly).
+    reversed: Vec<Option<PaddedBytes>>,
     max_len: usize,
     pub profiles: ProfileScores,
 }
 
 impl SearchIndex {
     pub fn new(lib: &Library) -> Self {
-        let padded: Vec<PaddedBytes> = (0..lib.len()).map(|i| PaddedBytes::from_bytes::<AAMatrix>(lib.sequence(i), SCAN_BLOCKS.1)).collect();
-        let reversed: Vec<PaddedBytes> = (0..lib.len())
-            .map(|i| {
-                let mut p = PaddedBytes::new::<AAMatrix>(lib.sequence(i).len(), SCAN_BLOCKS.1);
-                p.set_bytes_rev::<AAMatrix>(lib.sequence(i), SCAN_BLOCKS.1);
-                p
-            })
-            .collect();
+        let padded: Vec<PaddedBytes> = (0..lib.len()).map(|i| PaddedBytes::from_bytes::<AAMatrix>(lib.sequence(i), PADDING)).collect();
+        let reversed = (0..lib.len()).map(|i| (lib.sequence(i).len() > EXACT_SPAN).then(|| reversed(lib.sequence(i)))).collect();
         let max_len = (0..lib.len()).map(|i| lib.sequence(i).len()).max().unwrap_or(0);
         SearchIndex { padded, reversed, max_len, profiles: ProfileScores::new(lib) }
     }
+}
+
+/// `sequence` reversed, in the padded form.
+fn reversed(sequence: &[u8]) -> PaddedBytes {
+    let mut p = PaddedBytes::new::<AAMatrix>(sequence.len(), PADDING);
+    p.set_bytes_rev::<AAMatrix>(sequence, PADDING);
+    p
 }
 
 /// True when `name` is excluded by one of `exclude` (entries or chains, case-insensitive).
@@ -226,17 +236,35 @@ struct ScanQuery {
     len: usize,
 }
 
-/// The scan pass over `chains`: (chain, approximate score), the better of the forward and the
-/// reversed alignment.
-fn scan(query: &ScanQuery, index: &SearchIndex, chains: &[usize]) -> Vec<(usize, i32)> {
-    let mut block = Block::<false, true, true>::new(query.len, index.max_len, SCAN_BLOCKS.1);
+/// One chain's scan score: exact, or the adaptive scan's (possibly an underestimate).
+#[derive(Debug, Clone, Copy)]
+struct Scanned {
+    chain: usize,
+    score: i32,
+    exact: bool,
+}
+
+/// The scan pass over `chains`: exact where the shorter sequence has at most EXACT_SPAN
+/// residues, otherwise the better of the forward and the reversed adaptive alignment.
+fn scan(query: &ScanQuery, index: &SearchIndex, chains: &[usize]) -> Vec<Scanned> {
+    let mut block = Block::<false, true, true>::new(query.len, index.max_len, PADDING);
     chains
         .iter()
         .map(|&i| {
-            block.align(&query.forward, &index.padded[i], &BLOSUM62, GAPS, SCAN_BLOCKS.0..=SCAN_BLOCKS.1, NO_X_DROP);
+            let target = &index.padded[i];
+            let shorter = query.len.min(target.len());
+            if shorter <= EXACT_SPAN {
+                let size = exact_block_size::<false>(query.len, target.len());
+                block.align(&query.forward, target, &BLOSUM62, GAPS, size..=size, NO_X_DROP);
+                return Scanned { chain: i, score: block.res().score.max(0), exact: true };
+            }
+            block.align(&query.forward, target, &BLOSUM62, GAPS, SCAN_BLOCKS.0..=SCAN_BLOCKS.1, NO_X_DROP);
             let forward = block.res().score;
-            block.align(&query.reversed, &index.reversed[i], &BLOSUM62, GAPS, SCAN_BLOCKS.0..=SCAN_BLOCKS.1, NO_X_DROP);
-            (i, forward.max(block.res().score))
+            let backward = index.reversed[i].as_ref().map_or(0, |r| {
+                block.align(&query.reversed, r, &BLOSUM62, GAPS, SCAN_BLOCKS.0..=SCAN_BLOCKS.1, NO_X_DROP);
+                block.res().score
+            });
+            Scanned { chain: i, score: forward.max(backward).max(0), exact: false }
         })
         .collect()
 }
@@ -382,8 +410,8 @@ fn without_null_tail(mut pairs: Vec<(usize, usize)>, substitution: impl Fn(usize
 pub fn search(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOptions) -> Vec<Hit> {
     let stats = Statistics::new(query.len(), lib.residues(), lib.len());
     let Candidates { chains, sequence_rescored } = candidates(lib, index, query, options);
-    let ranked: Vec<(usize, usize)> = chains.into_iter().enumerate().collect();
-    let mut hits: Vec<Hit> = in_parallel(&ranked, |part| part.iter().filter_map(|&(rank, chain)| rescore(lib, index, query, options, &stats, rank, chain, sequence_rescored)).collect());
+    let ranked: Vec<(usize, Candidate)> = chains.into_iter().enumerate().collect();
+    let mut hits: Vec<Hit> = in_parallel(&ranked, |part| part.iter().filter_map(|&(rank, candidate)| rescore(lib, index, query, options, &stats, rank, candidate, sequence_rescored)).collect());
     hits.sort_by(|a, b| a.best_evalue().total_cmp(&b.best_evalue()).then(b.score.cmp(&a.score)).then(a.chain.cmp(&b.chain)));
     hits
 }
@@ -391,7 +419,8 @@ pub fn search(lib: &Library, index: &SearchIndex, query: &[u8], options: &Search
 /// Steps 2 and 3 for one candidate (`rank` in the scan's order): the hit, or `None` when
 /// neither alignment is significant or the hit is filtered out.
 #[allow(clippy::too_many_arguments)]
-fn rescore(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOptions, stats: &Statistics, rank: usize, chain: usize, sequence_rescored: usize) -> Option<Hit> {
+fn rescore(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOptions, stats: &Statistics, rank: usize, candidate: Candidate, sequence_rescored: usize) -> Option<Hit> {
+    let chain = candidate.chain;
     let target = lib.sequence(chain);
     let table = index.profiles.template(lib, chain);
     let profile_evalue = stats.evalue(profile::score(query, &table));
@@ -400,7 +429,7 @@ fn rescore(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOpt
     if rank >= sequence_rescored && profile_evalue > options.max_evalue {
         return None;
     }
-    let score = score_exact(query, target);
+    let score = candidate.exact_score.unwrap_or_else(|| score_exact(query, target));
     let evalue = stats.evalue(score);
     if evalue.min(profile_evalue) > options.max_evalue {
         return None;
@@ -420,12 +449,19 @@ fn rescore(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOpt
     Some(Hit { chain, name: lib.name(chain).to_string(), score, bits: Statistics::bits(score), evalue, profile_evalue, identity, pairs })
 }
 
-/// What the scan hands to the rescoring: chains best approximate score first; the first
+/// What the scan hands to the rescoring: chains best scan score first; the first
 /// `sequence_rescored` of them always get the exact sequence score, all of them the profile
 /// score.
 pub struct Candidates {
-    pub chains: Vec<usize>,
+    pub chains: Vec<Candidate>,
     pub sequence_rescored: usize,
+}
+
+/// A chain worth rescoring, with its exact sequence score when the scan computed it.
+#[derive(Debug, Clone, Copy)]
+pub struct Candidate {
+    pub chain: usize,
+    pub exact_score: Option<i32>,
 }
 
 /// The scan pass (step 1): the chains worth rescoring exactly.
@@ -435,34 +471,52 @@ pub fn candidates(lib: &Library, index: &SearchIndex, query: &[u8], options: &Se
     }
     let stats = Statistics::new(query.len(), lib.residues(), lib.len());
     let chains: Vec<usize> = (0..lib.len()).filter(|&i| !is_excluded(lib.name(i), &options.exclude)).collect();
-    let mut reversed = PaddedBytes::new::<AAMatrix>(query.len(), SCAN_BLOCKS.1);
-    reversed.set_bytes_rev::<AAMatrix>(query, SCAN_BLOCKS.1);
-    let q = ScanQuery { forward: PaddedBytes::from_bytes::<AAMatrix>(query, SCAN_BLOCKS.1), reversed, len: query.len() };
+    let q = ScanQuery { forward: PaddedBytes::from_bytes::<AAMatrix>(query, PADDING), reversed: reversed(query), len: query.len() };
     let mut scored = scan_parallel(&q, index, &chains);
-    scored.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let sequence_rescored = scored.iter().take_while(|(_, s)| stats.evalue(*s) <= RESCORE_EVALUE).count().clamp(RESCORE_MIN, RESCORE_MAX).min(scored.len());
-    let chains = scored.into_iter().take(sequence_rescored.max(PROFILE_CANDIDATES)).map(|(chain, _)| chain).collect();
+    scored.sort_by(|a, b| b.score.cmp(&a.score).then(a.chain.cmp(&b.chain)));
+    let sequence_rescored = scored.iter().take_while(|s| stats.evalue(s.score) <= RESCORE_EVALUE).count().clamp(RESCORE_MIN, RESCORE_MAX).min(scored.len());
+    let chains = scored.into_iter().take(sequence_rescored.max(PROFILE_CANDIDATES)).map(|s| Candidate { chain: s.chain, exact_score: s.exact.then_some(s.score) }).collect();
     Candidates { chains, sequence_rescored }
 }
 
 /// The scan of `chains` on every core (natively; the page's search runs in one worker).
-fn scan_parallel(q: &ScanQuery, index: &SearchIndex, chains: &[usize]) -> Vec<(usize, i32)> {
+fn scan_parallel(q: &ScanQuery, index: &SearchIndex, chains: &[usize]) -> Vec<Scanned> {
     in_parallel(chains, |part| scan(q, index, part))
 }
 
-/// `f` over `items` split into one contiguous part per core (at most 8), results in order.
+/// `f` over `items` on every core (at most 8), results in order. The items are handed out in
+/// chunks of CHUNK as threads become free, so a part with longer chains does not leave the
+/// other cores idle at the end.
 #[cfg(not(target_arch = "wasm32"))]
 fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const CHUNK: usize = 256;
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
     if threads <= 1 || items.len() < 64 {
         return f(items);
     }
-    let per = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items.chunks(per).map(|part| s.spawn(move || f(part))).collect();
+    let chunk = CHUNK.min(items.len().div_ceil(threads));
+    let next = AtomicUsize::new(0);
+    let (f, next) = (&f, &next);
+    let mut parts: Vec<(usize, Vec<R>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let start = next.fetch_add(chunk, Ordering::Relaxed);
+                        if start >= items.len() {
+                            return done;
+                        }
+                        done.push((start, f(&items[start..(start + chunk).min(items.len())])));
+                    }
+                })
+            })
+            .collect();
         handles.into_iter().flat_map(|h| h.join().expect("search thread")).collect()
-    })
+    });
+    parts.sort_by_key(|p| p.0);
+    parts.into_iter().flat_map(|p| p.1).collect()
 }
 
 #[cfg(target_arch = "wasm32")]
