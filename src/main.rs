@@ -409,12 +409,13 @@ fn search(args: &[String]) -> Result<(), String> {
         }
         std::fs::write(path, fasta).map_err(|e| format!("cannot write '{path}': {e}"))?;
     }
-    println!("query\ttemplate\tevalue\tbits\tidentity\tqstart\tqend\ttstart\ttend\tprofile_evalue");
+    println!("query\ttemplate\tevalue\tbits\tidentity\tqstart\tqend\ttstart\ttend\tprofile_evalue\tqaln\ttaln");
     for r in &records {
         for h in webfold::templates::search::search(&t.library, &t.index, r.sequence.as_bytes(), &options) {
             let (qa, qb) = h.query_range();
             let (ta, tb) = h.template_range();
-            println!("{}\t{}\t{:.3e}\t{:.1}\t{:.3}\t{}\t{}\t{}\t{}\t{:.3e}", r.id, h.name, h.evalue, h.bits, h.identity, qa + 1, qb + 1, ta + 1, tb + 1, h.profile_evalue);
+            let (qaln, taln) = h.aligned(r.sequence.as_bytes(), t.library.sequence(h.chain));
+            println!("{}\t{}\t{:.3e}\t{:.1}\t{:.3}\t{}\t{}\t{}\t{}\t{:.3e}\t{qaln}\t{taln}", r.id, h.name, h.evalue, h.bits, h.identity, qa + 1, qb + 1, ta + 1, tb + 1, h.profile_evalue);
         }
     }
     Ok(())

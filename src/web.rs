@@ -254,6 +254,11 @@ pub async fn predict(text: String, options: JsValue, index: usize) -> Result<JsV
     let structure = &prediction.structure;
     let method = if prediction.templates.is_empty() { "network" } else { "templates" };
     let templates = serde_wasm_bindgen::to_value(&prediction.templates).map_err(|e| js_error(format!("templates: {e}")))?;
+    // Each template's alignment as the page shows it (formatted here: JS stays thin).
+    for (k, t) in prediction.templates.iter().enumerate() {
+        let item: Object = Reflect::get_u32(&templates, k as u32)?.unchecked_into();
+        set(&item, "alignment_text", t.alignment_text());
+    }
     let out = Object::new();
     set(&out, "index", index as u32);
     set(&out, "id", record.id.as_str());

@@ -363,6 +363,67 @@ fn the_scan_scores_pairs_with_a_short_sequence_exactly() {
     assert!(c.chains.iter().any(|x| x.exact_score.is_some()), "shorter chains are scanned exactly");
 }
 
+#[test]
+fn alignments_are_shown_as_gapped_strings_that_spell_both_sequences() {
+    // Hit::aligned: two equal-length strings over the aligned ranges; without their gaps they
+    // are the query's and the template's aligned ranges, the columns with two letters are the
+    // pairs, and the identical ones give the identity. Checked on every hit of a library
+    // chain searched with its own entry excluded (some of them have gaps in both sequences).
+    let t = templates();
+    let lib = &t.library;
+    let (k, seq) = chain_of_150_to_250(lib);
+    let query = seq.as_bytes();
+    let hits = search(lib, &t.index, query, &SearchOptions { exclude: vec![lib.entry(k).to_string()], max_evalue: 10.0, ..SearchOptions::default() });
+    assert!(!hits.is_empty());
+    let mut gaps = [false; 2];
+    for h in &hits {
+        let template = lib.sequence(h.chain);
+        let (qa, ta) = h.aligned(query, template);
+        assert_eq!(qa.len(), ta.len(), "{}", h.name);
+        let ((q0, q1), (t0, t1)) = (h.query_range(), h.template_range());
+        assert_eq!(qa.replace('-', ""), std::str::from_utf8(&query[q0..=q1]).unwrap(), "{}: query", h.name);
+        assert_eq!(ta.replace('-', ""), std::str::from_utf8(&template[t0..=t1]).unwrap(), "{}: template", h.name);
+        let columns: Vec<(char, char)> = qa.chars().zip(ta.chars()).filter(|&(a, b)| a != '-' && b != '-').collect();
+        assert_eq!(columns.len(), h.pairs.len(), "{}", h.name);
+        let same = columns.iter().filter(|(a, b)| a == b).count();
+        assert!((same as f64 / columns.len() as f64 - h.identity).abs() < 1e-12, "{}", h.name);
+        gaps[0] |= qa.contains('-');
+        gaps[1] |= ta.contains('-');
+    }
+    assert!(gaps[0] && gaps[1], "no hit has gaps in both sequences: the test does not cover them");
+}
+
+#[test]
+fn the_model_reports_its_alignments_in_the_pdb_and_as_text() {
+    // A model's templates carry their alignment: REMARK 3 ALN lines (query and template in
+    // turn, within the 69 columns) that spell the aligned strings, and the viewer text whose
+    // blocks number the residues and mark identical pairs.
+    let t = templates();
+    let lib = &t.library;
+    let (k, seq) = chain_of_150_to_250(lib);
+    let m = templates::predict(t, &seq, &SearchOptions { exclude: vec![lib.entry(k).to_string()], ..SearchOptions::default() }).unwrap();
+    let used = &m.templates[0];
+    let remarks = templates::remarks(&m.templates, &lib.source, 1e-3);
+    let text_of = |label: &str| -> String { remarks.iter().filter_map(|r| r.strip_prefix(label)).collect() };
+    assert_eq!(text_of("TEMPLATE 1 ALN QUERY "), used.query_aligned);
+    assert_eq!(text_of("TEMPLATE 1 ALN TMPL  "), used.template_aligned);
+    assert!(remarks.iter().all(|r| r.len() <= templates::REMARK_COLUMNS));
+    let text = used.alignment_text();
+    let blocks: Vec<&str> = text.split("\n\n").filter(|b| !b.is_empty()).collect();
+    assert_eq!(blocks.len(), used.query_aligned.len().div_ceil(60));
+    let first: Vec<&str> = blocks[0].lines().collect();
+    assert_eq!(first.len(), 3);
+    assert!(first[0].starts_with("Query") && first[2].starts_with(&format!("{} {}", used.pdb_id, used.chain)), "{text}");
+    let number = |line: &str, at: usize| line.split_whitespace().nth(at).unwrap().parse::<usize>().unwrap();
+    assert_eq!(number(first[0], 1), used.query_from);
+    let last: Vec<&str> = blocks.last().unwrap().lines().collect();
+    assert_eq!(last[0].split_whitespace().last().unwrap().parse::<usize>().unwrap(), used.query_to);
+    assert_eq!(last[2].split_whitespace().last().unwrap().parse::<usize>().unwrap(), used.template_to);
+    let bars: usize = blocks.iter().map(|b| b.lines().nth(1).unwrap().matches('|').count()).sum();
+    let identical = used.query_aligned.chars().zip(used.template_aligned.chars()).filter(|(a, b)| a == b && *a != '-').count();
+    assert_eq!(bars, identical);
+}
+
 /// The hit on library chain `target` of a search with library chain `query`'s sequence (panics
 /// when there is none).
 fn hit_of(query: &str, target: &str, options: SearchOptions) -> webfold::templates::search::Hit {

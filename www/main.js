@@ -15,7 +15,7 @@ const els = {
   useTemplates: $('use-templates'), evalue: $('template-evalue'), exclude: $('exclude-templates'),
   maxIdentity: $('max-template-identity'), library: $('library'), libraryText: $('library-text'),
   libraryProgress: $('library-progress'), templates: $('templates'), templateRows: $('template-rows'),
-  templateNote: $('template-note'),
+  templateNote: $('template-note'), alignmentText: $('alignment-text'),
 };
 
 // AlphaFold DB pLDDT bands.
@@ -451,6 +451,8 @@ function showTemplates(r) {
     return tr;
   });
   els.templateRows.replaceChildren(...rows);
+  // Query / match / template lines in blocks of 60, formatted in Rust (TemplateUse::alignment_text).
+  els.alignmentText.textContent = r.templates.map((t, k) => `Template ${k + 1}: ${t.pdb_id} ${t.chain}\n\n${t.alignment_text}`).join('');
   els.templates.hidden = rows.length === 0;
   els.templateNote.textContent = r.template_note || '';
   els.templateNote.hidden = !r.template_note;

@@ -21,6 +21,7 @@ pub mod search;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod benchmark;
 
+use block_aligner::scores::{Matrix, BLOSUM62};
 use crate::geometry::atoms::{complete_backbone, Structure};
 use crate::geometry::relax::{relax_with, RelaxOptions};
 use crate::geometry::{v32, v64};
@@ -70,9 +71,60 @@ pub struct TemplateUse {
     /// Of those, the residues placed by the alignment's gapless extension (extend.rs), beyond
     /// the aligned ranges or in stretches the alignment leaves unaligned in both chains.
     pub extended_used: usize,
+    /// The alignment over the aligned ranges as two gapped strings of equal length ('-' for a
+    /// gap): query, then template (Hit::aligned).
+    pub query_aligned: String,
+    pub template_aligned: String,
 }
 
+/// Residues per line of [`TemplateUse::alignment_text`].
+const ALIGNMENT_WIDTH: usize = 60;
+
 impl TemplateUse {
+    /// The alignment as a viewer shows it, in blocks of 60 columns: the query line, a line
+    /// marking identical pairs '|' and pairs BLOSUM62 scores positive '+', the template line;
+    /// each sequence line starts and ends with its first and last residue number in the block
+    /// (template numbering from 1, as the ranges).
+    pub fn alignment_text(&self) -> String {
+        let names = ["Query".to_string(), format!("{} {}", self.pdb_id, self.chain)];
+        let width_name = names.iter().map(String::len).max().unwrap_or(0);
+        let width_number = self.query_to.max(self.template_to).to_string().len();
+        let rows = [self.query_aligned.as_bytes(), self.template_aligned.as_bytes()];
+        let mut next = [self.query_from, self.template_from];
+        let mut out = String::new();
+        for start in (0..rows[0].len()).step_by(ALIGNMENT_WIDTH) {
+            let end = (start + ALIGNMENT_WIDTH).min(rows[0].len());
+            let matches: String = (start..end)
+                .map(|i| {
+                    let (a, b) = (rows[0][i], rows[1][i]);
+                    if a == b'-' || b == b'-' {
+                        ' '
+                    } else if a == b {
+                        '|'
+                    } else if BLOSUM62.get(a, b) > 0 {
+                        '+'
+                    } else {
+                        ' '
+                    }
+                })
+                .collect();
+            for (k, row) in rows.iter().enumerate() {
+                let chunk = &row[start..end];
+                let residues = chunk.iter().filter(|&&c| c != b'-').count();
+                let first = next[k];
+                next[k] += residues;
+                let last = if residues == 0 { first - 1 } else { next[k] - 1 };
+                out.push_str(&format!("{:<width_name$} {:>width_number$} {} {last}\n", names[k], first, std::str::from_utf8(chunk).unwrap_or("")));
+                if k == 0 {
+                    out.push_str(&format!("{:<w$}{}\n", "", matches, w = width_name + width_number + 2));
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+
     /// The template's significance: the better of its two E-values (as Hit::best_evalue).
     pub fn best_evalue(&self) -> f64 {
         self.evalue.min(self.profile_evalue)
@@ -134,6 +186,7 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], exclude: 
             let pdb_id = lib.entry(h.chain);
             let (qa, qb) = h.query_range();
             let (ta, tb) = h.template_range();
+            let (query_aligned, template_aligned) = h.aligned(sequence.as_bytes(), lib.sequence(h.chain));
             TemplateUse {
                 pdb_id: pdb_id.to_string(),
                 chain: name[pdb_id.len()..].to_string(),
@@ -148,6 +201,8 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], exclude: 
                 profile_evalue: h.profile_evalue,
                 residues_used: trace.source.iter().filter(|s| **s == Some(k)).count(),
                 extended_used: trace.source.iter().zip(&trace.features).filter(|(s, f)| **s == Some(k) && f.is_some_and(|f| f[confidence::BEYOND] > 0.0)).count(),
+                query_aligned,
+                template_aligned,
             }
         })
         .collect();
@@ -178,6 +233,9 @@ pub fn gaps_to_templated(templated: &[bool]) -> Vec<Option<usize>> {
     gap
 }
 
+/// Columns a REMARK 3 line has for its text after "REMARK   3 " (PDB lines are 80 wide).
+pub const REMARK_COLUMNS: usize = 69;
+
 /// PDB REMARK 3 lines (without the "REMARK   3 " prefix) naming the templates, or saying that
 /// none was found.
 pub fn remarks(templates: &[TemplateUse], library_source: &str, max_evalue: f64) -> Vec<String> {
@@ -196,6 +254,15 @@ pub fn remarks(templates: &[TemplateUse], library_source: &str, max_evalue: f64)
         out.push(format!("TEMPLATE {n} EVALUE {:.1E} BITS {:.1} COVERAGE {:.0}% USED {}", t.evalue, t.bits, 100.0 * t.coverage, t.residues_used));
         out.push(format!("TEMPLATE {n} PROFILE EVALUE {:.1E}", t.profile_evalue));
         out.push(format!("TEMPLATE {n} USED BEYOND THE ALIGNMENT (GAPLESS) {}", t.extended_used));
+        // The alignment itself, query and template lines in turn, as long as REMARK 3's 69
+        // columns allow ('-' for a gap; it starts at the QUERY and TEMPLATE ranges above).
+        let labels = [format!("TEMPLATE {n} ALN QUERY "), format!("TEMPLATE {n} ALN TMPL  ")];
+        let per_line = REMARK_COLUMNS.saturating_sub(labels[0].len()).max(1);
+        for (q, tm) in t.query_aligned.as_bytes().chunks(per_line).zip(t.template_aligned.as_bytes().chunks(per_line)) {
+            for (label, chunk) in labels.iter().zip([q, tm]) {
+                out.push(format!("{label}{}", String::from_utf8_lossy(chunk)));
+            }
+        }
     }
     out
 }

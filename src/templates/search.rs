@@ -141,6 +141,28 @@ impl Hit {
     pub fn coverage(&self, query_len: usize) -> f64 {
         self.pairs.len() as f64 / query_len.max(1) as f64
     }
+    /// The alignment as two gapped strings of equal length over the aligned ranges (query,
+    /// template; '-' where the other has a residue), as alignment viewers and mmseqs2's
+    /// qaln/taln show it. Where both skip residues between two pairs, the query's come first.
+    pub fn aligned(&self, query: &[u8], template: &[u8]) -> (String, String) {
+        let (mut q, mut t) = (String::new(), String::new());
+        for (k, &(qi, ti)) in self.pairs.iter().enumerate() {
+            if k > 0 {
+                let (pq, pt) = self.pairs[k - 1];
+                for &c in &query[pq + 1..qi] {
+                    q.push(c as char);
+                    t.push('-');
+                }
+                for &c in &template[pt + 1..ti] {
+                    q.push('-');
+                    t.push(c as char);
+                }
+            }
+            q.push(query[qi] as char);
+            t.push(template[ti] as char);
+        }
+        (q, t)
+    }
     /// The hit's significance: the better of the sequence and the profile E-value.
     pub fn best_evalue(&self) -> f64 {
         self.evalue.min(self.profile_evalue)

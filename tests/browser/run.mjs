@@ -11,7 +11,8 @@
 //   - templates: CASP13 T1016 (the set found like the Rust tests: $WEBFOLD_SHARED/eval/casp13,
 //     ../shared/eval/casp13, /work/shared/eval/casp13) is built on the template the CLI reports,
 //     the page's table shows it (id, chain, identity, coverage, E-value, query range) and the
-//     PDB equals the CLI's; the 80-residue record has no template and the page says so;
+//     PDB equals the CLI's, and its alignment text spells the PDB's REMARK 3 ALN lines; the
+//     80-residue record has no template and the page says so;
 //     (CPU run) with "Use templates" off the page gives `webfold predict --templates off`'s file;
 //   - no request leaves 127.0.0.1;
 //   - (CPU run) a 3-record FASTA is predicted record after record ("Record 2 of 3"), listed,
@@ -343,6 +344,17 @@ async function checkTemplated(page, label, native, tmp) {
   check(want.length > 0 && JSON.stringify(got) === JSON.stringify(want) && await page.locator('#templates').isVisible(),
     `${label} T1016: the template table shows the CLI's templates: page ${JSON.stringify(got)}, CLI ${JSON.stringify(want)}`);
   check(await page.locator('#template-note').isHidden(), `${label} T1016: no "no template" sentence`);
+  // The alignments (below the table, folded) spell the CLI's REMARK 3 ALN lines of template 1.
+  const remarkAln = (kind) => native.pdb.split('\n').filter((l) => l.startsWith(`REMARK   3 TEMPLATE 1 ALN ${kind}`))
+    .map((l) => l.slice(`REMARK   3 TEMPLATE 1 ALN ${kind}`.length).trim()).join('');
+  const alnText = await page.locator('#alignment-text').textContent();
+  const first = alnText.split('Template 2:')[0];
+  const spelled = (name) => first.split('\n').filter((l) => l.startsWith(name))
+    .map((l) => { const w = l.trim().split(/\s+/); return w[w.length - 2]; }).join('');
+  const cliName = native.templates[0] ? native.templates[0].name : '?';
+  check(first.startsWith(`Template 1: ${cliName}`) && remarkAln('QUERY').length > 0
+    && spelled('Query') === remarkAln('QUERY') && spelled(cliName) === remarkAln('TMPL'),
+    `${label} T1016: the page's alignment of ${cliName} spells the CLI's REMARK 3 ALN lines`);
   // The table is above the structure.
   const [tableY, viewerY] = await Promise.all([page.locator('#templates').boundingBox(), page.locator('#viewer').boundingBox()]);
   check(tableY.y < viewerY.y, `${label} T1016: the template table is above the 3D view`);
