@@ -2,7 +2,7 @@
 //! files carry it: the model's atoms (`_atom_site`, B-factor = pLDDT), the global and
 //! per-residue pLDDT (`_ma_qa_metric*`), the model list, the software and, for template models,
 //! the templates used (`_ma_template_details`, `_ma_template_ref_db_details`; the alignment
-//! ranges, E-values and identities are in the PDB file's REMARK 3). Coordinates are those of the PDB file for the same
+//! ranges, E-values, identities and the alignments themselves are in the PDB file's REMARK 3). Coordinates are those of the PDB file for the same
 //! structure (same translation, same rounding), so the two files agree exactly.
 
 use std::fmt::Write as _;
