@@ -41,9 +41,10 @@ USAGE:
   webfold search INPUT.fasta|- [--template-evalue X] [--exclude-templates ID,...]
           [--max-template-identity F] [--template-library FILE] [--library-fasta FILE]
       Searches every record against the template library and prints the hits as TSV
-      (query, template, E-value, bits, identity, query/template ranges, 1-based; E-value
-      and bits are the BLOSUM62 alignment's, identity and ranges those of the alignment to
-      the template's profile that the model is built on).
+      (query, template, E-value, bits, identity, query/template ranges, 1-based, profile
+      E-value, then the alignment as qaln/taln: both aligned ranges with '-' for gaps; E-value
+      and bits are the BLOSUM62 alignment's, identity, ranges and alignment those of the
+      alignment to the template's profile that the model is built on).
       --library-fasta also writes the library's sequences as FASTA (for other tools).
   webfold templates-benchmark --out DIR [--n 300] [--seed 0] [--template-evalue X]
           [--template-library FILE]
