@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-FEATURES = ["identity", "local_identity", "local_score", "log_evalue", "coverage", "edge", "beyond"]
+FEATURES = ["identity", "local_identity", "local_score", "log_evalue", "coverage", "edge", "beyond", "others", "agreement", "deviation"]
 EDGE_CAP = 10
 
 

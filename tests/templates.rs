@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use common::XorShift;
 use webfold::geometry::superpose::{rmsd, superpose};
 use webfold::geometry::{check, distance};
+use webfold::templates::consensus::consensus;
 use webfold::templates::search::{align_exact, candidates, is_excluded, pairs_score, score_exact, search, Statistics};
 use webfold::templates::{self, backbone, Library, SearchOptions, Templates};
 
@@ -422,6 +423,34 @@ fn the_model_reports_its_alignments_in_the_pdb_and_as_text() {
     let bars: usize = blocks.iter().map(|b| b.lines().nth(1).unwrap().matches('|').count()).sum();
     let identical = used.query_aligned.chars().zip(used.template_aligned.chars()).filter(|(a, b)| a == b && *a != '-').count();
     assert_eq!(bars, identical);
+}
+
+#[test]
+fn structural_consensus_measures_how_the_other_hits_place_each_residue() {
+    // consensus.rs: a hit alone has no consensus (all zeros); a copy of it agrees everywhere
+    // (deviation 0); a copy whose every pair is moved one template residue on (CA 3.8 A away)
+    // disagrees nearly everywhere and deviates by about 3.8 A.
+    let t = templates();
+    let lib = &t.library;
+    let (k, seq) = chain_of_150_to_250(lib);
+    let query = seq.as_bytes();
+    let hits = search(lib, &t.index, query, &SearchOptions { exclude: vec![lib.entry(k).to_string()], ..SearchOptions::default() });
+    let h = hits.first().expect("a hit").clone();
+    let none = vec![Vec::new(); 3];
+    let alone = consensus(lib, query.len(), std::slice::from_ref(&h), &none[..1]);
+    assert!(alone[0].iter().all(|c| *c == [0.0; 3]));
+    assert_eq!(alone[0].len(), h.pairs.len());
+    let same = consensus(lib, query.len(), &[h.clone(), h.clone()], &none[..2]);
+    assert!(same[0].iter().all(|c| c[0] == 1.0 && c[1] == 1.0 && c[2] < 1e-6), "a copy agrees everywhere");
+    let template_len = lib.sequence(h.chain).len();
+    let mut shifted = h.clone();
+    shifted.pairs = h.pairs.iter().filter(|p| p.1 + 1 < template_len).map(|&(q, j)| (q, j + 1)).collect();
+    let moved = consensus(lib, query.len(), &[h.clone(), shifted], &none[..2]);
+    let n = moved[0].len() as f64;
+    let agreement = moved[0].iter().map(|c| c[1]).sum::<f64>() / n;
+    let deviation = moved[0].iter().filter(|c| c[0] == 1.0).map(|c| c[2] * 10.0).sum::<f64>() / moved[0].iter().filter(|c| c[0] == 1.0).count() as f64;
+    assert!(agreement < 0.2, "a register shift agrees on {agreement:.2} of the residues");
+    assert!((deviation - 3.8).abs() < 1.0, "a register shift deviates by {deviation:.2} A");
 }
 
 /// The hit on library chain `target` of a search with library chain `query`'s sequence (panics

@@ -7,6 +7,7 @@
 //! strong one when it is expected to get fewer residues right.
 
 use super::confidence::{features, templated_plddt, Features};
+use super::consensus::consensus;
 use super::extend::extension;
 use super::library::Library;
 use super::search::Hit;
@@ -33,12 +34,15 @@ pub struct Scored {
 
 /// Extends every hit's alignment and scores its pairs (expected lDDT), best value first.
 pub fn rank(lib: &Library, query: &[u8], hits: &[Hit]) -> Vec<Scored> {
+    let extensions: Vec<Vec<(usize, usize)>> = hits.iter().map(|h| extension(h, query.len(), lib.sequence(h.chain).len())).collect();
+    let agreement = consensus(lib, query.len(), hits, &extensions);
     let mut scored: Vec<Scored> = hits
         .iter()
-        .map(|h| {
+        .zip(extensions)
+        .zip(&agreement)
+        .map(|((h, extension), agreement)| {
             let template = lib.sequence(h.chain);
-            let extension = extension(h, query.len(), template.len());
-            let features = features(h, &extension, query, template);
+            let features = features(h, &extension, query, template, agreement);
             let plddt: Vec<f64> = features.iter().map(templated_plddt).collect();
             let value = plddt.iter().sum::<f64>() / 100.0;
             Scored { hit: h.clone(), extension, features, plddt, value }

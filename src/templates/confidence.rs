@@ -18,11 +18,13 @@ pub const EDGE_CAP: usize = 10;
 
 /// Names of the features of a templated residue, in the order of [`features`] and of the
 /// fitted weights.
-pub const FEATURES: [&str; 7] = ["identity", "local_identity", "local_score", "log_evalue", "coverage", "edge", "beyond"];
+pub const FEATURES: [&str; 10] = ["identity", "local_identity", "local_score", "log_evalue", "coverage", "edge", "beyond", "others", "agreement", "deviation"];
 /// Index of `beyond` in [`Features`]: above 0 exactly for pairs of an alignment's extension.
 pub const BEYOND: usize = 6;
 /// Distances of extended pairs from the alignment are capped here (residues).
 pub const BEYOND_CAP: usize = 20;
+/// The other hits a residue's position is compared with (consensus.rs): the most significant.
+pub const CONSENSUS_HITS: usize = 10;
 
 /// The features of one templated residue, in the order of [`FEATURES`].
 pub type Features = [f64; FEATURES.len()];
@@ -71,7 +73,10 @@ fn window_means(window: &[(usize, usize)], query: &[u8], template: &[u8]) -> (f6
 /// its alignment neighbours, those of an extended pair over its neighbours among all pairs;
 /// an extended pair's `edge` is 0 (it is outside the alignment) and its `beyond` its distance
 /// in query residues from the nearest aligned pair (capped at [`BEYOND_CAP`], scaled to 1).
-pub fn features(hit: &Hit, extension: &[(usize, usize)], query: &[u8], template: &[u8]) -> Vec<Features> {
+///
+/// `consensus` holds, in the same order, the last three features (consensus.rs): whether other
+/// hits place the residue, the fraction of them that agree, their mean deviation.
+pub fn features(hit: &Hit, extension: &[(usize, usize)], query: &[u8], template: &[u8], consensus: &[[f64; 3]]) -> Vec<Features> {
     let n = hit.pairs.len();
     let coverage = hit.coverage(query.len());
     let log_e = (hit.best_evalue().max(1e-300).log10()).clamp(-100.0, 0.0) / -100.0;
@@ -96,7 +101,8 @@ pub fn features(hit: &Hit, extension: &[(usize, usize)], query: &[u8], template:
         .map(|k| {
             let (local_identity, local_score) = window_means(&hit.pairs[k.saturating_sub(WINDOW)..(k + WINDOW + 1).min(n)], query, template);
             let edge = (k - block_start[k]).min(block_end[k] - k).min(EDGE_CAP) as f64 / EDGE_CAP as f64;
-            [hit.identity, local_identity, local_score, log_e, coverage, edge, 0.0]
+            let [others, agreement, deviation] = consensus[k];
+            [hit.identity, local_identity, local_score, log_e, coverage, edge, 0.0, others, agreement, deviation]
         })
         .collect();
     if extension.is_empty() {
@@ -105,13 +111,14 @@ pub fn features(hit: &Hit, extension: &[(usize, usize)], query: &[u8], template:
     let mut all: Vec<(usize, usize)> = hit.pairs.iter().chain(extension).copied().collect();
     all.sort_unstable();
     let aligned: Vec<usize> = hit.pairs.iter().map(|p| p.0).collect();
-    for &(q, t) in extension {
+    for (e, &(q, t)) in extension.iter().enumerate() {
         let k = all.binary_search(&(q, t)).unwrap_or(0);
         let (local_identity, local_score) = window_means(&all[k.saturating_sub(WINDOW)..(k + WINDOW + 1).min(all.len())], query, template);
         let i = aligned.partition_point(|&a| a < q);
         let nearest = [i.checked_sub(1), (i < aligned.len()).then_some(i)].into_iter().flatten().map(|j| aligned[j].abs_diff(q)).min().unwrap_or(BEYOND_CAP);
         let beyond = nearest.min(BEYOND_CAP) as f64 / BEYOND_CAP as f64;
-        out.push([hit.identity, local_identity, local_score, log_e, coverage, 0.0, beyond]);
+        let [others, agreement, deviation] = consensus[n + e];
+        out.push([hit.identity, local_identity, local_score, log_e, coverage, 0.0, beyond, others, agreement, deviation]);
     }
     out
 }

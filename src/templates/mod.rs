@@ -5,13 +5,15 @@
 //! [`library`] (read the `.wftl` file) -> [`search`] (Smith-Waterman, E-values; the hits
 //! realigned to the template's profile by [`profile`]) -> [`extend`] (pair the residues beyond
 //! the alignment's ends) -> [`choose`]
-//! (rank by expected correct residues, add templates for uncovered domains) -> [`model`] (raw
+//! (rank by expected correct residues: the pLDDT of [`confidence`], which includes the hits'
+//! structural [`consensus`]; add templates for uncovered domains) -> [`model`] (raw
 //! model, open gaps until closable; [`loops`] closes short gaps with fragments; fill the rest) -> [`backbone`] (N and C from CA) -> relax (D8) ->
 //! [`confidence`] (pLDDT from the local alignment).
 
 pub mod backbone;
 pub mod choose;
 pub mod confidence;
+pub mod consensus;
 pub mod extend;
 pub mod library;
 pub mod loops;
