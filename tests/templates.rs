@@ -364,17 +364,25 @@ fn the_scan_scores_pairs_with_a_short_sequence_exactly() {
     assert!(c.chains.iter().any(|x| x.exact_score.is_some()), "shorter chains are scanned exactly");
 }
 
+/// The sequence of a 150-250-residue library chain and its hits at E <= `max_evalue` with its
+/// own PDB entry excluded.
+fn hits_of_a_chain_without_its_entry(max_evalue: f64) -> (String, Vec<webfold::templates::search::Hit>) {
+    let t = templates();
+    let lib = &t.library;
+    let (k, seq) = chain_of_150_to_250(lib);
+    let hits = search(lib, &t.index, seq.as_bytes(), &SearchOptions { exclude: vec![lib.entry(k).to_string()], max_evalue, ..SearchOptions::default() });
+    (seq, hits)
+}
+
 #[test]
 fn alignments_are_shown_as_gapped_strings_that_spell_both_sequences() {
     // Hit::aligned: two equal-length strings over the aligned ranges; without their gaps they
     // are the query's and the template's aligned ranges, the columns with two letters are the
     // pairs, and the identical ones give the identity. Checked on every hit of a library
     // chain searched with its own entry excluded (some of them have gaps in both sequences).
-    let t = templates();
-    let lib = &t.library;
-    let (k, seq) = chain_of_150_to_250(lib);
+    let lib = &templates().library;
+    let (seq, hits) = hits_of_a_chain_without_its_entry(10.0);
     let query = seq.as_bytes();
-    let hits = search(lib, &t.index, query, &SearchOptions { exclude: vec![lib.entry(k).to_string()], max_evalue: 10.0, ..SearchOptions::default() });
     assert!(!hits.is_empty());
     let mut gaps = [false; 2];
     for h in &hits {
@@ -430,11 +438,9 @@ fn structural_consensus_measures_how_the_other_hits_place_each_residue() {
     // consensus.rs: a hit alone has no consensus (all zeros); a copy of it agrees everywhere
     // (deviation 0); a copy whose every pair is moved one template residue on (CA 3.8 A away)
     // disagrees nearly everywhere and deviates by about 3.8 A.
-    let t = templates();
-    let lib = &t.library;
-    let (k, seq) = chain_of_150_to_250(lib);
+    let lib = &templates().library;
+    let (seq, hits) = hits_of_a_chain_without_its_entry(1e-3);
     let query = seq.as_bytes();
-    let hits = search(lib, &t.index, query, &SearchOptions { exclude: vec![lib.entry(k).to_string()], ..SearchOptions::default() });
     let h = hits.first().expect("a hit").clone();
     let none = vec![Vec::new(); 3];
     let alone = consensus(lib, query.len(), std::slice::from_ref(&h), &none[..1]);
