@@ -35,7 +35,13 @@ pub fn consensus(lib: &Library, query_len: usize, hits: &[Hit], extensions: &[Ve
     let top: Vec<Vec<Option<V3>>> = (0..hits.len().min(CONSENSUS_HITS)).map(placed).collect();
     (0..hits.len())
         .map(|k| {
-            let mine = if k < top.len() { top[k].clone() } else { placed(k) };
+            let own;
+            let mine: &[Option<V3>] = if k < top.len() {
+                &top[k]
+            } else {
+                own = placed(k);
+                &own
+            };
             let others: Vec<Vec<Option<V3>>> = top
                 .iter()
                 .enumerate()

@@ -126,7 +126,6 @@ impl TemplateUse {
         out
     }
 
-
     /// The template's significance: the better of its two E-values (as Hit::best_evalue).
     pub fn best_evalue(&self) -> f64 {
         self.evalue.min(self.profile_evalue)
