@@ -56,13 +56,13 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$@"
 }
 
-PY_PACKAGES=(torch numpy safetensors pytest gemmi)
+PY_PACKAGES=(torch numpy safetensors pytest gemmi modelcif)
 # Sets $PYTHON (exported: the Rust tests call it) to a Python with the test packages, installing
 # them when missing: into $PYTHON itself when pip may write there, otherwise (Debian's own
 # python3 is "externally managed", PEP 668, or has no pip) into a virtual environment under
 # ~/.cache/webfold-venv, whose bin/ then leads PATH.
 python_env() {
-  local venv="$HOME/.cache/webfold-venv" check="import torch, numpy, safetensors, pytest, gemmi"
+  local venv="$HOME/.cache/webfold-venv" check="import torch, numpy, safetensors, pytest, gemmi, modelcif"
   command -v "$PYTHON" >/dev/null || apt_install python3 python3-venv
   if [ -x "$venv/bin/python3" ] && ! "$PYTHON" -c "$check" 2>/dev/null; then
     PYTHON="$venv/bin/python3"

@@ -3,10 +3,15 @@
 against DIR/<id>.pdb (also read by gemmi): same atoms in the same order, coordinates within
 0.001 A, B-factors (pLDDT) within 0.01, one local pLDDT per residue equal to the CA B-factor,
 the global pLDDT their mean, and the model type ("Homology model" exactly when templates are
-referenced). Prints one line per file and exits 1 if any check fails.
+referenced). With --dictionary DIC, every file is also validated against that DDL2 dictionary by
+python-ihm's validator (mandatory items, enumerations, types, parent-child links): for example
+ModelCIF's own categories against `base/mmcif_ma-core.dic` of github.com/ihmwg/ModelCIF; the
+categories a dictionary does not define (PDBx's, with the ModelCIF core alone) are listed, not
+counted as failures. Prints one line per file and exits 1 if any check fails.
 
-usage: python3 scripts/check_modelcif.py DIR      (needs `pip install gemmi`)
+usage: python3 scripts/check_modelcif.py DIR [--dictionary DIC]   (needs `pip install gemmi modelcif`)
 """
+import re
 import sys
 from pathlib import Path
 
@@ -56,10 +61,35 @@ def check(cif_path, pdb_path):
     return summary, problems
 
 
+def validate(dictionary, cif_path):
+    """Problems python-ihm's validator finds, leaving out categories and keywords the dictionary
+    does not define (returned apart)."""
+    import ihm.dictionary
+    try:
+        with open(cif_path) as fh:
+            dictionary.validate(fh)
+    except ihm.dictionary.ValidatorError as e:
+        messages = [m.strip() for m in re.split(r"\n\s*\n", str(e)) if m.strip()]
+        undefined = [m for m in messages if m.startswith("The following categories are not defined")
+                     or m.startswith("The following keywords are not defined")]
+        return [m for m in messages if m not in undefined], undefined
+    return [], []
+
+
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    dictionary = None
+    if "--dictionary" in args:
+        k = args.index("--dictionary")
+        if k + 1 >= len(args):
+            sys.exit("--dictionary needs a file")
+        import ihm.dictionary
+        with open(args[k + 1]) as fh:
+            dictionary = ihm.dictionary.read(fh)
+        del args[k:k + 2]
+    if len(args) != 1:
         sys.exit(__doc__)
-    folder = Path(sys.argv[1])
+    folder = Path(args[0])
     cifs = sorted(folder.glob("*.cif"))
     if not cifs:
         sys.exit(f"no .cif files in {folder}")
@@ -74,6 +104,12 @@ def main():
             summary, problems = check(cif_path, pdb_path)
         except Exception as e:  # gemmi's read errors name the file and line
             summary, problems = f"{cif_path.name}: not read", [str(e)]
+        if dictionary is not None:
+            invalid, undefined = validate(dictionary, cif_path)
+            problems += invalid
+            summary += "; valid against the dictionary" if not invalid else ""
+            if undefined and cif_path == cifs[0]:
+                print("not in the dictionary (not checked): " + " ".join(u.split(":", 1)[1].strip() for u in undefined))
         print(("FAIL " if problems else "ok   ") + summary + "".join(f"\n       {p}" for p in problems))
         failed += bool(problems)
     print(f"{len(cifs) - failed} of {len(cifs)} mmCIF files read by gemmi {gemmi.__version__} and equal to their PDB")

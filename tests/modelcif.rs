@@ -1,7 +1,9 @@
-//! ModelCIF files written by `webfold predict --format both`, read back by gemmi (Python): the
-//! same atoms, coordinates and pLDDT as the PDB file, the ModelCIF quality metrics, and the
-//! template references for a template model. gemmi is required (`./build.sh test` installs it);
-//! when it is missing this test fails rather than skips.
+//! ModelCIF files written by `webfold predict --format both`, read back by two independent
+//! readers: gemmi (the same atoms, coordinates and pLDDT as the PDB file, the quality metrics)
+//! and python-modelcif, the ModelCIF working group's own library (the templates, their PDB
+//! references and alignments equal to the PDB file's REMARK 3, the protocol, the model type).
+//! Both are required (`./build.sh test` installs them); when one is missing the test fails
+//! rather than skips.
 
 mod common;
 
@@ -30,6 +32,99 @@ for path in sys.argv[1:]:
     out.append({"path": path, "atoms": atoms, "global": glob, "local": local, "templates": codes, "type": [gemmi.cif.as_string(t) for t in mtype], "seq": seq})
 print(json.dumps(out))
 "#;
+
+/// Prints, per file, what python-modelcif understood: the model's class and pLDDT count, the
+/// protocol steps, and per alignment the template's name, PDB code, chain, both ranges, the
+/// E-value, the identity and both gapped sequences.
+const MODELCIF_SCRIPT: &str = r#"
+import json, sys, modelcif, modelcif.reader
+out = []
+for path in sys.argv[1:]:
+    with open(path) as fh:
+        systems = modelcif.reader.read(fh)
+    s = systems[0]
+    models = [m for g in s.model_groups for m in g]
+    alignments = []
+    for a in s.alignments:
+        for p in a.pairs:
+            t = p.template.template
+            alignments.append({"name": t.name, "codes": [r.accession for r in t.references], "chain": t.asym_id,
+                "query": list(p.target.seq_id_range), "template": list(p.template.seq_id_range),
+                "evalue": float(p.score.value), "identity": float(p.identity.value),
+                "query_aligned": p.target.gapped_sequence, "template_aligned": p.template.gapped_sequence,
+                "template_sequence": t.entity.sequence and "".join(c.code for c in t.entity.sequence)})
+    out.append({"systems": len(systems), "models": [[type(m).__name__, len(m.qa_metrics)] for m in models],
+        "steps": [type(st).__name__ for pr in s.protocols for st in pr.steps], "alignments": alignments})
+print(json.dumps(out))
+"#;
+
+/// The REMARK 3 lines of one template as (ranges line, E-value, aligned query, aligned template).
+fn remark_template(pdb: &str, n: usize) -> (String, f64, String, String) {
+    let tag = format!("REMARK   3 TEMPLATE {n} ");
+    let lines: Vec<&str> = pdb.lines().filter_map(|l| l.strip_prefix(tag.as_str())).map(str::trim_end).collect();
+    let ranges = lines.iter().find(|l| l.starts_with("QUERY ")).expect("ranges line").to_string();
+    let evalue: f64 = lines.iter().find_map(|l| l.strip_prefix("EVALUE ")).and_then(|l| l.split_whitespace().next()).expect("EVALUE line").parse().unwrap();
+    let join = |p: &str| lines.iter().filter_map(|l| l.strip_prefix(p)).collect::<String>();
+    (ranges, evalue, join("ALN QUERY "), join("ALN TMPL  "))
+}
+
+#[test]
+fn python_modelcif_reads_the_templates_and_alignments() {
+    let text = std::fs::read_to_string(common::casp13_dir().join("casp13.fasta")).expect("CASP13 set");
+    // T1009 is built on two templates, T0955 by the network.
+    let pick = |id: &str| {
+        let start = text.find(&format!(">{id}")).unwrap();
+        let rest = &text[start..];
+        rest[..rest[1..].find('>').map_or(rest.len(), |e| e + 1)].to_string()
+    };
+    let dir = std::env::temp_dir().join(format!("webfold-python-modelcif-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.fasta");
+    std::fs::write(&input, pick("T1009") + &pick("T0955")).unwrap();
+    let out = dir.join("pred");
+    let o = Command::new(env!("CARGO_BIN_EXE_webfold")).args(["predict", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--format", "both"]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let g = Command::new(&python).arg("-c").arg(MODELCIF_SCRIPT).arg(out.join("T1009.cif")).arg(out.join("T0955.cif")).output().unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
+    assert!(g.status.success(), "python-modelcif failed (it is required: `{python} -m pip install modelcif`): {}", String::from_utf8_lossy(&g.stderr));
+    let parsed: serde_json::Value = serde_json::from_slice(&g.stdout).unwrap();
+    let pdb = std::fs::read_to_string(out.join("T1009.pdb")).unwrap();
+    let residues = read_pdb(&pdb).unwrap().len() as u64;
+    let model = &parsed[0];
+    assert_eq!(model["systems"], 1);
+    assert_eq!(model["models"][0][0], "HomologyModel");
+    assert_eq!(model["models"][0][1].as_u64().unwrap(), residues + 1, "one local pLDDT per residue and the global one");
+    assert_eq!(model["steps"], serde_json::json!(["TemplateSearchStep", "ModelingStep"]));
+    let alignments = model["alignments"].as_array().unwrap();
+    assert!(alignments.len() >= 2, "T1009 is built on two templates: {alignments:?}");
+    for (k, a) in alignments.iter().enumerate() {
+        let n = k + 1;
+        let tag = format!("REMARK   3 TEMPLATE {n} PDB {} CHAIN {} ", a["codes"][0].as_str().unwrap(), a["chain"].as_str().unwrap());
+        assert!(pdb.contains(&tag), "template {n} ({a:?}) is not named in the PDB's REMARKs");
+        assert_eq!(a["name"].as_str().unwrap(), format!("{} {}", a["codes"][0].as_str().unwrap(), a["chain"].as_str().unwrap()));
+        let (ranges, evalue, query_aligned, template_aligned) = remark_template(&pdb, n);
+        let q = &a["query"];
+        let t = &a["template"];
+        assert_eq!(ranges, format!("QUERY {}-{} TEMPLATE {}-{}", q[0], q[1], t[0], t[1]), "template {n}: ranges");
+        assert!((a["evalue"].as_f64().unwrap() / evalue - 1.0).abs() < 0.06, "template {n}: E-value {} vs REMARK {evalue}", a["evalue"]);
+        assert_eq!(a["query_aligned"].as_str().unwrap(), query_aligned, "template {n}: aligned query");
+        assert_eq!(a["template_aligned"].as_str().unwrap(), template_aligned, "template {n}: aligned template");
+        // The template's whole sequence holds the aligned residues at the stated range.
+        let whole = a["template_sequence"].as_str().unwrap();
+        let span: String = template_aligned.chars().filter(|c| *c != '-').collect();
+        let (from, to) = (t[0].as_u64().unwrap() as usize, t[1].as_u64().unwrap() as usize);
+        assert_eq!(&whole[from - 1..to], span, "template {n}: range in the template's sequence");
+        let identity = a["identity"].as_f64().unwrap();
+        let line = pdb.lines().find(|l| l.starts_with(&tag)).unwrap();
+        let remark: f64 = line[tag.len()..].trim().trim_start_matches("IDENTITY ").trim_end_matches('%').parse().unwrap();
+        assert!((identity - remark).abs() <= 0.051, "template {n}: identity {identity} vs REMARK {remark}");
+    }
+    let network = &parsed[1];
+    assert_eq!(network["models"][0][0], "AbInitioModel");
+    assert_eq!(network["steps"], serde_json::json!(["ModelingStep"]));
+    assert!(network["alignments"].as_array().unwrap().is_empty());
+}
 
 #[test]
 fn gemmi_reads_modelcif_equal_to_the_pdb() {

@@ -77,6 +77,8 @@ pub struct TemplateUse {
     /// gap): query, then template (Hit::aligned).
     pub query_aligned: String,
     pub template_aligned: String,
+    /// The template chain's whole sequence in the library (the ranges count its residues).
+    pub template_sequence: String,
 }
 
 /// Residues per line of [`TemplateUse::alignment_text`].
@@ -204,6 +206,7 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], exclude: 
                 extended_used: trace.source.iter().zip(&trace.features).filter(|(s, f)| **s == Some(k) && f.is_some_and(|f| f[confidence::BEYOND] > 0.0)).count(),
                 query_aligned,
                 template_aligned,
+                template_sequence: String::from_utf8_lossy(lib.sequence(h.chain)).into_owned(),
             }
         })
         .collect();
