@@ -18,13 +18,15 @@ webfold: protein backbone structure prediction from sequence
 
 USAGE:
   webfold predict INPUT.fasta|- --out DIR [--format pdb|cif|both] [--templates on|off] [--template-evalue X]
-          [--exclude-templates ID,...] [--max-template-identity F] [--template-library FILE]
-          [--device cpu|wgpu] [--weights FILE]
+          [--tentative-evalue Y] [--exclude-templates ID,...] [--max-template-identity F]
+          [--template-library FILE] [--device cpu|wgpu] [--weights FILE]
       Writes DIR/<id>.pdb (and/or DIR/<id>.cif, ModelCIF with per-residue pLDDT, with
       --format cif|both) for every FASTA record (id = the header's first word);
       '-' reads standard input. B-factor column = pLDDT (0-100). Each record is first
       searched against the template library (known structures deposited before mid-2018);
-      with a template (E-value <= X, default 1e-3) the model is built on it, otherwise the
+      with a template (E-value <= X, default 1e-3) the model is built on it. Without one,
+      the hits up to E-value Y (default 1; 0: never) are used as tentative templates, a
+      low-confidence guess at the fold, said so in the output; with none either, the
       network predicts it. --exclude-templates takes PDB ids (all chains) or ids + chain
       (1ABCA); --max-template-identity drops templates above that identity (0-1). The
       templates used are printed and named in REMARK 3 lines. --device wgpu runs the
@@ -38,7 +40,7 @@ USAGE:
       compiled in (wgpu: build with --features wgpu), with peak host memory and analytic
       FLOPs; then the template path (library load, search, templated prediction of a
       library chain of each length with its own entry excluded); prints markdown tables.
-  webfold search INPUT.fasta|- [--template-evalue X] [--exclude-templates ID,...]
+  webfold search INPUT.fasta|- [--template-evalue X] [--tentative-evalue Y] [--exclude-templates ID,...]
           [--max-template-identity F] [--template-library FILE] [--library-fasta FILE]
       Searches every record against the template library and prints the hits as TSV
       (query, template, E-value, bits, identity, query/template ranges, 1-based, profile
@@ -47,7 +49,7 @@ USAGE:
       alignment to the template's profile that the model is built on).
       --library-fasta also writes the library's sequences as FASTA (for other tools).
   webfold templates-benchmark --out DIR [--n 300] [--seed 0] [--template-evalue X]
-          [--template-library FILE]
+          [--tentative-evalue Y] [--template-library FILE]
       Leave-own-entry-out benchmark: N library chains (seeded sample) predicted with
       their own PDB entry excluded, scored with TMscore and CA-lDDT against their own
       structure; writes DIR/chains.tsv and DIR/residues.tsv, prints markdown tables.
@@ -109,7 +111,7 @@ fn one<'a>(named: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 fn predict(args: &[String]) -> Result<(), String> {
-    let (pos, named) = split_args(args, &["out", "format", "weights", "device", "templates", "template-evalue", "exclude-templates", "max-template-identity", "template-library"])?;
+    let (pos, named) = split_args(args, &["out", "format", "weights", "device", "templates", "template-evalue", "tentative-evalue", "exclude-templates", "max-template-identity", "template-library"])?;
     let [input] = pos.as_slice() else {
         return Err(format!("predict takes one input (a FASTA file or '-'), got {}\n\n{USAGE}", pos.len()));
     };
@@ -179,16 +181,20 @@ fn read_records(input: &str) -> Result<Vec<webfold::sequence::Record>, String> {
     parse_bytes(&bytes, &ParseOptions::default()).map_err(|e| format!("{source}: {e}"))
 }
 
-/// The template search options from `--template-evalue`, `--exclude-templates` and
-/// `--max-template-identity`.
+/// The template search options from `--template-evalue`, `--exclude-templates`,
+/// `--max-template-identity` and `--tentative-evalue`.
 fn template_options(named: &[(String, String)]) -> Result<SearchOptions, String> {
     let text = |flag: &str| one(named, flag).unwrap_or("");
-    SearchOptions::from_text(
+    let mut options = SearchOptions::from_text(
         text("template-evalue"),
         text("exclude-templates"),
         text("max-template-identity"),
         ["--template-evalue", "--exclude-templates", "--max-template-identity"],
-    )
+    )?;
+    if let Some(t) = one(named, "tentative-evalue") {
+        options.tentative_evalue = t.trim().parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0).ok_or_else(|| format!("--tentative-evalue: '{t}' is not a number >= 0 (0 switches tentative templates off)"))?;
+    }
+    Ok(options)
 }
 
 /// The built-in template library, or `--template-library FILE`.
@@ -208,7 +214,11 @@ fn template_summary(used: &[TemplateUse], searched: bool, max_evalue: f64) -> St
     if used.is_empty() {
         return format!("  no template found (E-value <= {max_evalue:.0e}): the network's own prediction (low confidence)\n");
     }
-    let mut s = String::from("  template  identity  coverage  E-value   profile E  bits    query      template\n");
+    let mut s = String::new();
+    if used.iter().all(|t| t.tentative) {
+        s.push_str(&format!("  no template at E-value <= {max_evalue:.0e}: built on tentative templates, a low-confidence guess at the fold\n"));
+    }
+    s.push_str("  template  identity  coverage  E-value   profile E  bits    query      template\n");
     for t in used {
         s.push_str(&format!(
             "  {:<8}  {:>7.1}%  {:>7.0}%  {:<8.1e}  {:<9.1e}  {:>6.1}  {:<9}  {}\n",
@@ -392,7 +402,7 @@ fn bench(args: &[String]) -> Result<(), String> {
 // ---- `webfold search` -------------------------------------------------------------------------
 
 fn search(args: &[String]) -> Result<(), String> {
-    let (pos, named) = split_args(args, &["template-evalue", "exclude-templates", "max-template-identity", "template-library", "library-fasta"])?;
+    let (pos, named) = split_args(args, &["template-evalue", "tentative-evalue", "exclude-templates", "max-template-identity", "template-library", "library-fasta"])?;
     let [input] = pos.as_slice() else {
         return Err(format!("search takes one input (a FASTA file or '-'), got {}\n\n{USAGE}", pos.len()));
     };
@@ -412,7 +422,11 @@ fn search(args: &[String]) -> Result<(), String> {
     }
     println!("query\ttemplate\tevalue\tbits\tidentity\tqstart\tqend\ttstart\ttend\tprofile_evalue\tqaln\ttaln");
     for r in &records {
-        for h in webfold::templates::search::search(&t.library, &t.index, r.sequence.as_bytes(), &options) {
+        let hits = webfold::templates::search::search(&t.library, &t.index, r.sequence.as_bytes(), &options);
+        if hits.first().is_some_and(|h| h.best_evalue() > options.max_evalue) {
+            eprintln!("{}: no hit at E-value <= {:.0e}; the tentative hits (E-value <= {:.0e}) are listed", r.id, options.max_evalue, options.tentative_evalue);
+        }
+        for h in hits {
             let (qa, qb) = h.query_range();
             let (ta, tb) = h.template_range();
             let (qaln, taln) = h.aligned(r.sequence.as_bytes(), t.library.sequence(h.chain));
@@ -425,7 +439,7 @@ fn search(args: &[String]) -> Result<(), String> {
 // ---- `webfold templates-benchmark` ------------------------------------------------------------
 
 fn templates_benchmark(args: &[String]) -> Result<(), String> {
-    let (pos, named) = split_args(args, &["out", "n", "seed", "template-evalue", "template-library"])?;
+    let (pos, named) = split_args(args, &["out", "n", "seed", "template-evalue", "tentative-evalue", "template-library"])?;
     if !pos.is_empty() {
         return Err(format!("templates-benchmark takes no positional arguments, got '{}'", pos[0]));
     }
@@ -434,15 +448,16 @@ fn templates_benchmark(args: &[String]) -> Result<(), String> {
     let n = n.parse::<usize>().ok().filter(|&x| x > 0).ok_or_else(|| format!("--n: '{n}' is not a positive integer"))?;
     let seed = one(&named, "seed").unwrap_or("0");
     let seed = seed.parse::<u64>().map_err(|_| format!("--seed: '{seed}' is not a non-negative integer"))?;
-    let max_evalue = template_options(&named)?.max_evalue;
+    let options = template_options(&named)?;
+    let (max_evalue, tentative_evalue) = (options.max_evalue, options.tentative_evalue);
     if !webfold::eval::tmscore_available() {
         return Err("TMscore is needed (apt-get install tm-align, or set WEBFOLD_TMSCORE)".into());
     }
     let t = read_templates(&named)?;
     let chains = webfold::templates::benchmark::sample(&t, n, seed);
-    eprintln!("templates-benchmark: {} chains (seed {seed}), own PDB entry excluded, E <= {max_evalue:e}", chains.len());
+    eprintln!("templates-benchmark: {} chains (seed {seed}), own PDB entry excluded, E <= {max_evalue:e} (tentative <= {tentative_evalue:e})", chains.len());
     let mut done = 0;
-    let (results, residues) = webfold::templates::benchmark::run(&t, &chains, max_evalue, &out, |r| {
+    let (results, residues) = webfold::templates::benchmark::run(&t, &chains, &options, &out, |r| {
         done += 1;
         eprintln!("  [{done}/{}] {} L={} templates {} TM {:.3} lDDT {:.1} pLDDT {:.1} ({:.2} s)", chains.len(), r.name, r.length, r.templates, r.tm, r.lddt, r.mean_plddt, r.seconds);
     })?;

@@ -279,10 +279,11 @@ fn write_protocol(o: &mut String, templates: &[TemplateUse]) {
     if templates.is_empty() {
         let _ = writeln!(o, "1 1 1 modeling 'network prediction' {} 1 1 4", value("No template was used: the structure is the single-sequence network's own prediction, relaxed; its pLDDT says how little it can be trusted."));
     } else {
+        let tentative = if templates.iter().all(|t| t.tentative) { " No hit reached the E-value cutoff: the templates are tentative (weak hits), a low-confidence guess at the fold." } else { "" };
         let _ = writeln!(
             o,
             "1 1 1 'template search' 'template search' {} 1 1 2",
-            value("Smith-Waterman (BLOSUM62, gaps 11/1, BLAST statistics) against every chain of the promod3 3.2.1 StructureDB (PDB entries deposited before mid-2018), each hit realigned to the template's sequence profile. Template residue numbers count the residues of the StructureDB chain from 1, not the PDB author numbering.")
+            value(&format!("Smith-Waterman (BLOSUM62, gaps 11/1, BLAST statistics) against every chain of the promod3 3.2.1 StructureDB (PDB entries deposited before mid-2018), each hit realigned to the template's sequence profile. Template residue numbers count the residues of the StructureDB chain from 1, not the PDB author numbering.{tentative}"))
         );
         let _ = writeln!(
             o,

@@ -73,10 +73,23 @@ pub fn network_note(settings: &TemplateSettings, library: &LibraryState<impl AsR
         return format!("Templates switched off: {TAIL}");
     }
     match library {
+        LibraryState::Loaded(_) if settings.search.tentative_evalue > settings.search.max_evalue => {
+            format!("No template found (E-value <= {:.0e}, nor a tentative one <= {:.0e}): {TAIL}", settings.search.max_evalue, settings.search.tentative_evalue)
+        }
         LibraryState::Loaded(_) => format!("No template found (E-value <= {:.0e}): {TAIL}", settings.search.max_evalue),
         LibraryState::Failed(why) => format!("The template library could not be loaded ({why}): {TAIL}"),
         LibraryState::Missing => format!("The template library is not loaded: {TAIL}"),
     }
+}
+
+/// The page's sentence for a model built on tentative templates (`None` otherwise).
+pub fn tentative_note(settings: &TemplateSettings, templates: &[crate::templates::TemplateUse]) -> Option<String> {
+    (!templates.is_empty() && templates.iter().all(|t| t.tentative)).then(|| {
+        format!(
+            "No template found at E-value <= {:.0e}: this model is built on tentative templates (E-value <= {:.0e}), a low-confidence guess at the fold; the pLDDT says how far to trust it.",
+            settings.search.max_evalue, settings.search.tentative_evalue
+        )
+    })
 }
 
 #[cfg(test)]
@@ -129,7 +142,7 @@ mod tests {
         assert!(matches!(template_source(&on, &failed), TemplateSource::Off(OFF_NOT_LOADED)));
         assert!(matches!(template_source(&off, &failed), TemplateSource::Off(OFF_SWITCHED)));
         let loaded = LibraryState::Loaded(Box::new(Templates::from_bytes(include_bytes!("../templates/library.wftl")).unwrap()));
-        assert_eq!(network_note(&on, &loaded), "No template found (E-value <= 1e-3): this structure is the network's own low-confidence prediction.");
+        assert_eq!(network_note(&on, &loaded), "No template found (E-value <= 1e-3, nor a tentative one <= 1e-1): this structure is the network's own low-confidence prediction.");
         assert!(matches!(template_source(&on, &loaded), TemplateSource::Library(..)));
     }
 }

@@ -45,10 +45,10 @@ pub fn template_model(record: &Record, source: &TemplateSource) -> Result<Predic
     match source {
         TemplateSource::Library(t, options) => match templates::predict(t, &record.sequence, options) {
             Some(m) => {
-                let remarks = templates::remarks(&m.templates, &t.library.source, options.max_evalue);
+                let remarks = templates::remarks(&m.templates, &t.library.source, options);
                 Ok(Prediction { structure: m.structure, templates: m.templates, remarks })
             }
-            None => Err(templates::remarks(&[], &t.library.source, options.max_evalue)),
+            None => Err(templates::remarks(&[], &t.library.source, options)),
         },
         TemplateSource::Off(why) => Err(vec![format!("NO TEMPLATE SEARCH ({})", why.to_uppercase()), "STRUCTURE IS THE NETWORK'S OWN LOW-CONFIDENCE PREDICTION".to_string()]),
     }

@@ -29,7 +29,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::archive::{zip_archive, ArchiveFile, Stamp};
 use crate::model::flops::flops;
-use crate::page::{network_note, template_settings, template_source, LibraryState, TemplateInput, TemplateSettings};
+use crate::page::{network_note, template_settings, template_source, tentative_note, LibraryState, TemplateInput, TemplateSettings};
 use crate::predict::{structure_from_network, template_model, Prediction, Predictor};
 use crate::sequence::{parse, ParseOptions, MAX_LEN};
 use crate::templates::Templates;
@@ -220,7 +220,8 @@ fn warnings<'a>(records: impl Iterator<Item = &'a crate::sequence::Record>) -> A
 /// identity, coverage, query_from, query_to, template_from, template_to, evalue, bits, profile_evalue,
 /// residues_used, extended_used}], template_note, template_ms, model_ms, post_ms, gflop, wasm_memory_bytes}`
 /// where `pdb` and `cif` are exactly the texts `webfold predict --format both` writes for that
-/// record and `template_note` is the page's sentence when the network made the structure (null
+/// record and `template_note` is the page's sentence when the network made the structure or the
+/// templates are tentative (null
 /// otherwise). A JS error with the parser's or the option's message for bad input, when
 /// `index` is past the last record, or with the device's message when reading results fails.
 #[wasm_bindgen]
@@ -238,7 +239,10 @@ pub async fn predict(text: String, options: JsValue, index: usize) -> Result<JsV
     let templated = template_model(record, &template_source(&settings, &*library));
     let t1 = js_sys::Date::now();
     let (prediction, note, model_ms, gflop) = match templated {
-        Ok(p) => (p, None, 0.0, 0.0),
+        Ok(p) => {
+            let note = tentative_note(&settings, &p.templates);
+            (p, note, 0.0, 0.0)
+        }
         Err(remarks) => {
             let (atoms, plddt) = predictor.network_async(&record.tokens).await.map_err(js_error)?;
             let ms = js_sys::Date::now() - t1;

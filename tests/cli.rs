@@ -274,12 +274,22 @@ fn templated_prediction_names_its_template_and_switches_work() {
     assert!(pdb3.contains("REMARK   3 NO TEMPLATE SEARCH (TEMPLATES SWITCHED OFF)"), "{}", &pdb3[..400]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("templates switched off"));
 
-    // A threshold no hit passes: no template, said so.
+    // A threshold no hit passes, tentative templates off: no template, said so.
     let out4 = dir.join("strict");
-    let o = run(&["predict", input.to_str().unwrap(), "--out", out4.to_str().unwrap(), "--template-evalue", "1e-200"], None);
+    let o = run(&["predict", input.to_str().unwrap(), "--out", out4.to_str().unwrap(), "--template-evalue", "1e-200", "--tentative-evalue", "0"], None);
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("no template found"));
-    assert!(std::fs::read_to_string(out4.join("T1016.pdb")).unwrap().contains("REMARK   3 NO TEMPLATE FOUND"));
+    assert!(std::fs::read_to_string(out4.join("T1016.pdb")).unwrap().contains("REMARK   3 NO TEMPLATE FOUND (E-VALUE <= 1E-200)"));
+
+    // The same threshold with tentative templates (default E-value 1): built on them, said so.
+    let out5 = dir.join("tentative");
+    let o = run(&["predict", input.to_str().unwrap(), "--out", out5.to_str().unwrap(), "--template-evalue", "1e-200"], None);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("built on tentative templates"), "{}", String::from_utf8_lossy(&o.stderr));
+    let pdb5 = std::fs::read_to_string(out5.join("T1016.pdb")).unwrap();
+    assert!(pdb5.contains("REMARK   3 NO TEMPLATE AT E-VALUE <= 1E-200: BUILT ON TENTATIVE TEMPLATES") && pdb5.contains("REMARK   3 TEMPLATE 1 PDB "), "{}", &pdb5[..800]);
+    let o = run(&["predict", input.to_str().unwrap(), "--out", out5.to_str().unwrap(), "--tentative-evalue", "-1"], None);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("--tentative-evalue: '-1' is not a number >= 0"));
 }
 
 #[test]

@@ -279,7 +279,7 @@ fn template_models_are_complete_valid_chains_at_every_length() {
             assert!(u.query_from >= 1 && u.query_to <= seq.len() && u.query_from <= u.query_to);
             assert!(u.best_evalue() <= 1e-3, "case {case}: every template is significant by its sequence or its profile alignment");
         }
-        let pdb = webfold::pdb::write_pdb_with_remarks(s, "x", &templates::remarks(&m.templates, &lib.source, 1e-3));
+        let pdb = webfold::pdb::write_pdb_with_remarks(s, "x", &templates::remarks(&m.templates, &lib.source, &SearchOptions::default()));
         assert!(pdb.lines().any(|l| l.starts_with("REMARK   3 TEMPLATE 1 PDB ")), "provenance in the PDB");
         assert!(pdb.lines().all(|l| l.len() == 80));
     }
@@ -375,6 +375,37 @@ fn hits_of_a_chain_without_its_entry(max_evalue: f64) -> (String, Vec<webfold::t
 }
 
 #[test]
+fn tentative_templates_are_used_only_when_no_hit_reaches_the_cutoff() {
+    let t = templates();
+    let lib = &t.library;
+    let (k, seq) = chain_of_150_to_250(lib);
+    let exclude = vec![lib.entry(k).to_string()];
+    let hits = |max_evalue: f64, tentative_evalue: f64| search(lib, &t.index, seq.as_bytes(), &SearchOptions { exclude: exclude.clone(), max_evalue, tentative_evalue, ..SearchOptions::default() });
+    // With hits at the cutoff, the tentative cutoff changes nothing.
+    let confident = hits(1e-3, 0.0);
+    assert!(!confident.is_empty() && confident.iter().all(|h| h.best_evalue() <= 1e-3));
+    let with_tentative: Vec<(usize, Vec<(usize, usize)>)> = hits(1e-3, 10.0).into_iter().map(|h| (h.chain, h.pairs)).collect();
+    assert_eq!(with_tentative, confident.iter().map(|h| (h.chain, h.pairs.clone())).collect::<Vec<_>>());
+    // A cutoff none passes: nothing without tentative templates; with them, exactly the hits up
+    // to the tentative cutoff, none of which passes the first.
+    let strict = confident[0].best_evalue() / 1e3;
+    assert!(hits(strict, 0.0).is_empty());
+    let tentative = hits(strict, 1.0);
+    let reference: Vec<usize> = hits(1.0, 0.0).iter().map(|h| h.chain).collect();
+    assert_eq!(tentative.iter().map(|h| h.chain).collect::<Vec<_>>(), reference);
+    assert!(tentative.iter().all(|h| h.best_evalue() > strict && h.best_evalue() <= 1.0));
+    // The model says so: every template flagged, and the REMARKs name it.
+    let options = SearchOptions { exclude: exclude.clone(), max_evalue: strict, tentative_evalue: 1.0, ..SearchOptions::default() };
+    let m = templates::predict(t, &seq, &options).unwrap();
+    assert!(m.templates.iter().all(|u| u.tentative));
+    let remarks = templates::remarks(&m.templates, &lib.source, &options);
+    assert!(remarks[1].contains("BUILT ON TENTATIVE TEMPLATES"), "{remarks:?}");
+    let m = templates::predict(t, &seq, &SearchOptions { exclude, ..SearchOptions::default() }).unwrap();
+    assert!(m.templates.iter().all(|u| !u.tentative));
+    assert!(!templates::remarks(&m.templates, &lib.source, &SearchOptions::default()).iter().any(|r| r.contains("TENTATIVE")));
+}
+
+#[test]
 fn alignments_are_shown_as_gapped_strings_that_spell_both_sequences() {
     // Hit::aligned: two equal-length strings over the aligned ranges; without their gaps they
     // are the query's and the template's aligned ranges, the columns with two letters are the
@@ -412,7 +443,7 @@ fn the_model_reports_its_alignments_in_the_pdb_and_as_text() {
     let (k, seq) = chain_of_150_to_250(lib);
     let m = templates::predict(t, &seq, &SearchOptions { exclude: vec![lib.entry(k).to_string()], ..SearchOptions::default() }).unwrap();
     let used = &m.templates[0];
-    let remarks = templates::remarks(&m.templates, &lib.source, 1e-3);
+    let remarks = templates::remarks(&m.templates, &lib.source, &SearchOptions::default());
     let text_of = |label: &str| -> String { remarks.iter().filter_map(|r| r.strip_prefix(label)).collect() };
     assert_eq!(text_of("TEMPLATE 1 ALN QUERY "), used.query_aligned);
     assert_eq!(text_of("TEMPLATE 1 ALN TMPL  "), used.template_aligned);
@@ -476,7 +507,7 @@ fn remark_lines_fit_the_pdb_columns_uncut() {
     let k = lib.find("1CRNA").unwrap_or(0);
     let seq = std::str::from_utf8(lib.sequence(k)).unwrap().to_string();
     let m = templates::predict(t, &seq, &SearchOptions::default()).unwrap();
-    for r in templates::remarks(&m.templates, &lib.source, 1e-3).iter().chain(&templates::remarks(&[], &lib.source, 1e-3)) {
+    for r in templates::remarks(&m.templates, &lib.source, &SearchOptions::default()).iter().chain(&templates::remarks(&[], &lib.source, &SearchOptions::default())) {
         assert!(r.len() <= 69, "REMARK 3 text longer than its 69 columns would be cut: {r}");
     }
 }
@@ -541,7 +572,7 @@ fn a_template_aligned_only_in_its_middle_still_places_its_ends() {
     assert_eq!(m.templates[0].extended_used, ranked[0].extension.len());
     let r = ca_rmsd(&m.structure, &lib.ca(k));
     assert!(r < 0.5, "CA RMSD to the template itself {r:.2} A");
-    let remarks = templates::remarks(&m.templates, &lib.source, 1e-3);
+    let remarks = templates::remarks(&m.templates, &lib.source, &SearchOptions::default());
     assert!(remarks.contains(&format!("TEMPLATE 1 USED BEYOND THE ALIGNMENT (GAPLESS) {}", ranked[0].extension.len())), "{remarks:?}");
 }
 

@@ -20,6 +20,8 @@ pub struct ChainResult {
     /// Best template (first chosen): its E-value (the better of the sequence and the profile
     /// alignment's), identity (0..1); `None` when none was found.
     pub best: Option<(String, f64, f64)>,
+    /// The templates are tentative (no hit reached the E-value cutoff; search.rs).
+    pub tentative: bool,
     pub templates: usize,
     /// Fraction of residues copied from a template.
     pub coverage: f64,
@@ -54,10 +56,10 @@ pub fn sample(t: &Templates, n: usize, seed: u64) -> Vec<usize> {
 
 /// Runs the benchmark on `chains`, writing `chains.tsv` and `residues.tsv` into `out`. Returns
 /// the chains' results and, for every residue of a modelled chain, (pLDDT, true CA-lDDT).
-pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut progress: impl FnMut(&ChainResult)) -> Result<(Vec<ChainResult>, Vec<(f64, f64)>), String> {
+pub fn run(t: &Templates, chains: &[usize], search: &SearchOptions, out: &Path, mut progress: impl FnMut(&ChainResult)) -> Result<(Vec<ChainResult>, Vec<(f64, f64)>), String> {
     let lib = &t.library;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
-    let mut chain_tsv = String::from("chain\tlength\ttemplate\tevalue\tidentity\ttemplates\tcoverage\ttm\tlddt\tmean_plddt\tseconds\n");
+    let mut chain_tsv = String::from("chain\tlength\ttemplate\tevalue\tidentity\ttemplates\tcoverage\ttm\tlddt\tmean_plddt\tseconds\ttentative\n");
     let mut res_tsv = format!("chain\tresidue\ttemplated\tgap\tclosed\t{}\tplddt\tlddt\n", super::confidence::FEATURES.join("\t"));
     let mut results = Vec::new();
     let mut residues = Vec::new();
@@ -65,12 +67,12 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
         let name = lib.name(k).to_string();
         let seq = String::from_utf8_lossy(lib.sequence(k)).into_owned();
         let native: Vec<[f32; 3]> = lib.ca(k).into_iter().map(v32).collect();
-        let options = SearchOptions { max_evalue, exclude: vec![lib.entry(k).to_string()], max_identity: None };
+        let options = SearchOptions { exclude: vec![lib.entry(k).to_string()], ..search.clone() };
         let start = Instant::now();
         let model = predict(t, &seq, &options);
         let seconds = start.elapsed().as_secs_f64();
         let r = match &model {
-            None => ChainResult { name: name.clone(), length: seq.len(), best: None, templates: 0, coverage: 0.0, tm: f64::NAN, lddt: f64::NAN, mean_plddt: f64::NAN, seconds },
+            None => ChainResult { name: name.clone(), length: seq.len(), best: None, tentative: false, templates: 0, coverage: 0.0, tm: f64::NAN, lddt: f64::NAN, mean_plddt: f64::NAN, seconds },
             Some(m) => {
                 let s = &m.structure;
                 let (tm, _) = tmscore_ca(&seq, &s.ca, &seq, &native).map_err(|e| format!("{name}: {e}"))?;
@@ -88,6 +90,7 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
                     name: name.clone(),
                     length: seq.len(),
                     best: Some((format!("{}{}", first.pdb_id, first.chain), first.best_evalue(), first.identity / 100.0)),
+                    tentative: first.tentative,
                     templates: m.templates.len(),
                     coverage: templated.iter().filter(|&&x| x).count() as f64 / seq.len() as f64,
                     tm,
@@ -98,7 +101,7 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
             }
         };
         let (tname, te, ti) = r.best.clone().map_or(("-".to_string(), f64::NAN, f64::NAN), |b| b);
-        let _ = writeln!(chain_tsv, "{}\t{}\t{tname}\t{te:.3e}\t{ti:.3}\t{}\t{:.3}\t{:.4}\t{:.2}\t{:.2}\t{:.3}", r.name, r.length, r.templates, r.coverage, r.tm, r.lddt, r.mean_plddt, r.seconds);
+        let _ = writeln!(chain_tsv, "{}\t{}\t{tname}\t{te:.3e}\t{ti:.3}\t{}\t{:.3}\t{:.4}\t{:.2}\t{:.2}\t{:.3}\t{}", r.name, r.length, r.templates, r.coverage, r.tm, r.lddt, r.mean_plddt, r.seconds, r.tentative as u8);
         progress(&r);
         results.push(r);
     }
@@ -112,12 +115,19 @@ pub fn run(t: &Templates, chains: &[usize], max_evalue: f64, out: &Path, mut pro
 /// calibration from `residues.tsv` rows (pLDDT, true lDDT).
 pub fn summary(results: &[ChainResult], residues: &[(f64, f64)]) -> String {
     let mut s = String::new();
-    let found: Vec<&ChainResult> = results.iter().filter(|r| r.best.is_some()).collect();
+    let modelled: Vec<&ChainResult> = results.iter().filter(|r| r.best.is_some()).collect();
+    let found: Vec<&ChainResult> = modelled.iter().copied().filter(|r| !r.tentative).collect();
+    let tentative: Vec<&ChainResult> = modelled.iter().copied().filter(|r| r.tentative).collect();
     let mean = |xs: &[f64]| if xs.is_empty() { f64::NAN } else { xs.iter().sum::<f64>() / xs.len() as f64 };
     let _ = writeln!(s, "{} chains; a template found for {} ({:.0}%); mean TM-score {:.3}, CA-lDDT {:.1}, residues from templates {:.0}% (over chains with a template)\n",
         results.len(), found.len(), 100.0 * found.len() as f64 / results.len().max(1) as f64,
         mean(&found.iter().map(|r| r.tm).collect::<Vec<_>>()), mean(&found.iter().map(|r| r.lddt).collect::<Vec<_>>()),
         100.0 * mean(&found.iter().map(|r| r.coverage).collect::<Vec<_>>()));
+    let _ = writeln!(s, "Tentative templates only (no hit at the cutoff) for {} more ({:.0}%): mean TM-score {:.3}, CA-lDDT {:.1}, mean pLDDT {:.1}; no template at all for {}.\n",
+        tentative.len(), 100.0 * tentative.len() as f64 / results.len().max(1) as f64,
+        mean(&tentative.iter().map(|r| r.tm).collect::<Vec<_>>()), mean(&tentative.iter().map(|r| r.lddt).collect::<Vec<_>>()),
+        mean(&tentative.iter().map(|r| r.mean_plddt).collect::<Vec<_>>()), results.len() - modelled.len());
+    let found = modelled;
     let table = |s: &mut String, title: &str, bins: &[(f64, f64, &str)], key: &dyn Fn(&ChainResult) -> f64| {
         let _ = writeln!(s, "| {title} | chains | mean TM | mean CA-lDDT | mean pLDDT | coverage |\n|---|---:|---:|---:|---:|---:|");
         for &(lo, hi, label) in bins {
@@ -131,7 +141,7 @@ pub fn summary(results: &[ChainResult], residues: &[(f64, f64)]) -> String {
         let _ = writeln!(s);
     };
     let log_e = |r: &ChainResult| r.best.as_ref().map_or(f64::NAN, |b| b.1.max(1e-300).log10());
-    table(&mut s, "best E-value", &[(-1e9, -50.0, "< 1e-50"), (-50.0, -20.0, "1e-50 - 1e-20"), (-20.0, -10.0, "1e-20 - 1e-10"), (-10.0, -5.0, "1e-10 - 1e-5"), (-5.0, 1e9, "1e-5 - 1e-3")], &log_e);
+    table(&mut s, "best E-value", &[(-1e9, -50.0, "< 1e-50"), (-50.0, -20.0, "1e-50 - 1e-20"), (-20.0, -10.0, "1e-20 - 1e-10"), (-10.0, -5.0, "1e-10 - 1e-5"), (-5.0, -3.0, "1e-5 - 1e-3"), (-3.0, 1e9, "> 1e-3 (tentative)")], &log_e);
     let ident = |r: &ChainResult| r.best.as_ref().map_or(f64::NAN, |b| b.2);
     table(&mut s, "best identity", &[(0.0, 0.2, "< 20%"), (0.2, 0.3, "20-30%"), (0.3, 0.4, "30-40%"), (0.4, 0.5, "40-50%"), (0.5, 0.7, "50-70%"), (0.7, 0.9, "70-90%"), (0.9, 1.01, ">= 90%")], &ident);
     let _ = writeln!(s, "| pLDDT bin | residues | mean pLDDT | mean true CA-lDDT | mean abs(pLDDT - lDDT) |\n|---|---:|---:|---:|---:|");

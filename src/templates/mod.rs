@@ -79,6 +79,9 @@ pub struct TemplateUse {
     pub template_aligned: String,
     /// The template chain's whole sequence in the library (the ranges count its residues).
     pub template_sequence: String,
+    /// A tentative template: no hit reached the E-value cutoff, and this one is among those
+    /// up to the tentative cutoff (search.rs, SearchOptions::tentative_evalue).
+    pub tentative: bool,
 }
 
 /// Residues per line of [`TemplateUse::alignment_text`].
@@ -153,7 +156,11 @@ pub fn predict(t: &Templates, sequence: &str, options: &SearchOptions) -> Option
     }
     let ranked = choose::rank(&t.library, query, &hits);
     let chosen = choose::choose(&ranked, query.len());
-    Some(build(t, sequence, &chosen, &options.exclude))
+    let mut model = build(t, sequence, &chosen, &options.exclude);
+    for u in &mut model.templates {
+        u.tentative = u.best_evalue() > options.max_evalue;
+    }
+    Some(model)
 }
 
 /// Steps after the choice: raw model, gaps, loops, fill, N/C, relax, confidence. `exclude`
@@ -207,6 +214,7 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], exclude: 
                 query_aligned,
                 template_aligned,
                 template_sequence: String::from_utf8_lossy(lib.sequence(h.chain)).into_owned(),
+                tentative: false,
             }
         })
         .collect();
@@ -242,15 +250,21 @@ pub const REMARK_COLUMNS: usize = 69;
 
 /// PDB REMARK 3 lines (without the "REMARK   3 " prefix) naming the templates, or saying that
 /// none was found.
-pub fn remarks(templates: &[TemplateUse], library_source: &str, max_evalue: f64) -> Vec<String> {
+pub fn remarks(templates: &[TemplateUse], library_source: &str, options: &SearchOptions) -> Vec<String> {
+    let max_evalue = options.max_evalue;
     if templates.is_empty() {
+        let searched = if options.tentative_evalue > max_evalue { format!("E-VALUE <= {max_evalue:.0E}, TENTATIVE <= {:.0E}", options.tentative_evalue) } else { format!("E-VALUE <= {max_evalue:.0E}") };
         return vec![
-            format!("NO TEMPLATE FOUND (E-VALUE <= {max_evalue:.0E})"),
+            format!("NO TEMPLATE FOUND ({searched})"),
             format!("LIBRARY SEARCHED: {}", library_source.to_uppercase()),
             "STRUCTURE IS THE NETWORK'S OWN LOW-CONFIDENCE PREDICTION".to_string(),
         ];
     }
     let mut out = vec![format!("TEMPLATE-BASED MODEL; LIBRARY: {}", library_source.to_uppercase())];
+    if templates.iter().all(|t| t.tentative) {
+        out.push(format!("NO TEMPLATE AT E-VALUE <= {max_evalue:.0E}: BUILT ON TENTATIVE TEMPLATES"));
+        out.push(format!("(E-VALUE <= {:.0E}), A LOW-CONFIDENCE GUESS AT THE FOLD", options.tentative_evalue));
+    }
     for (k, t) in templates.iter().enumerate() {
         let n = k + 1;
         out.push(format!("TEMPLATE {n} PDB {} CHAIN {} IDENTITY {:.1}%", t.pdb_id, t.chain, t.identity));

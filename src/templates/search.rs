@@ -72,11 +72,18 @@ pub struct SearchOptions {
     pub exclude: Vec<String>,
     /// Hits whose identity (identical / aligned pairs) exceeds this fraction are dropped.
     pub max_identity: Option<f64>,
+    /// When no hit reaches `max_evalue`, the hits up to this E-value are reported instead, as
+    /// tentative templates (a guess at the fold; docs/TEMPLATES.md, Tentative templates). Not
+    /// above `max_evalue`: never.
+    pub tentative_evalue: f64,
 }
+
+/// Default of [`SearchOptions::tentative_evalue`].
+pub const TENTATIVE_EVALUE: f64 = 0.1;
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        SearchOptions { max_evalue: 1e-3, exclude: Vec::new(), max_identity: None }
+        SearchOptions { max_evalue: 1e-3, exclude: Vec::new(), max_identity: None, tentative_evalue: TENTATIVE_EVALUE }
     }
 }
 
@@ -428,12 +435,19 @@ fn without_null_tail(mut pairs: Vec<(usize, usize)>, substitution: impl Fn(usize
 }
 
 /// Every library chain (not excluded) whose sequence or profile alignment has an exact E-value
-/// at most `options.max_evalue`, most significant first. `query` is upper-case one-letter codes.
+/// at most `options.max_evalue`, most significant first; when there is none, those up to
+/// `options.tentative_evalue` (tentative templates: every one then has a larger E-value than
+/// `max_evalue`, which is how callers tell them apart). `query` is upper-case one-letter codes.
 pub fn search(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOptions) -> Vec<Hit> {
     let stats = Statistics::new(query.len(), lib.residues(), lib.len());
     let Candidates { chains, sequence_rescored } = candidates(lib, index, query, options);
     let ranked: Vec<(usize, Candidate)> = chains.into_iter().enumerate().collect();
-    let mut hits: Vec<Hit> = in_parallel(&ranked, |part| part.iter().filter_map(|&(rank, candidate)| rescore(lib, index, query, options, &stats, rank, candidate, sequence_rescored)).collect());
+    let rescored = |max_evalue: f64| -> Vec<Hit> { in_parallel(&ranked, |part| part.iter().filter_map(|&(rank, candidate)| rescore(lib, index, query, options, max_evalue, &stats, rank, candidate, sequence_rescored)).collect()) };
+    let mut hits = rescored(options.max_evalue);
+    // The scan's candidates do not depend on the cutoff, so only the rescoring is repeated.
+    if hits.is_empty() && options.tentative_evalue > options.max_evalue {
+        hits = rescored(options.tentative_evalue);
+    }
     hits.sort_by(|a, b| a.best_evalue().total_cmp(&b.best_evalue()).then(b.score.cmp(&a.score)).then(a.chain.cmp(&b.chain)));
     hits
 }
@@ -441,19 +455,19 @@ pub fn search(lib: &Library, index: &SearchIndex, query: &[u8], options: &Search
 /// Steps 2 and 3 for one candidate (`rank` in the scan's order): the hit, or `None` when
 /// neither alignment is significant or the hit is filtered out.
 #[allow(clippy::too_many_arguments)]
-fn rescore(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOptions, stats: &Statistics, rank: usize, candidate: Candidate, sequence_rescored: usize) -> Option<Hit> {
+fn rescore(lib: &Library, index: &SearchIndex, query: &[u8], options: &SearchOptions, max_evalue: f64, stats: &Statistics, rank: usize, candidate: Candidate, sequence_rescored: usize) -> Option<Hit> {
     let chain = candidate.chain;
     let target = lib.sequence(chain);
     let table = index.profiles.template(lib, chain);
     let profile_evalue = stats.evalue(profile::score(query, &table));
     // Beyond the sequence rescoring's share of the scan, the exact sequence score is
     // only needed (for the report) when the profile makes the chain a hit.
-    if rank >= sequence_rescored && profile_evalue > options.max_evalue {
+    if rank >= sequence_rescored && profile_evalue > max_evalue {
         return None;
     }
     let score = candidate.exact_score.unwrap_or_else(|| score_exact(query, target));
     let evalue = stats.evalue(score);
-    if evalue.min(profile_evalue) > options.max_evalue {
+    if evalue.min(profile_evalue) > max_evalue {
         return None;
     }
     // The model is built on the alignment to the template's profile; the sequence
