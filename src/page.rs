@@ -145,4 +145,22 @@ mod tests {
         assert_eq!(network_note(&on, &loaded), "No template found (E-value <= 1e-3, nor a tentative one <= 1e-1): this structure is the network's own low-confidence prediction.");
         assert!(matches!(template_source(&on, &loaded), TemplateSource::Library(..)));
     }
+
+    #[test]
+    fn tentative_models_are_said_to_be_tentative() {
+        let on = template_settings(&TemplateInput::default()).unwrap();
+        let t = Templates::from_bytes(include_bytes!("../templates/library.wftl")).unwrap();
+        let lib = &t.library;
+        let k = (0..lib.len()).find(|&i| (150..=250).contains(&lib.sequence(i).len())).unwrap();
+        let seq = std::str::from_utf8(lib.sequence(k)).unwrap();
+        let exclude = vec![lib.entry(k).to_string()];
+        let confident = crate::templates::predict(&t, seq, &SearchOptions { exclude: exclude.clone(), ..SearchOptions::default() }).unwrap();
+        assert_eq!(tentative_note(&on, &confident.templates), None);
+        let strict = SearchOptions { exclude, max_evalue: 1e-300, tentative_evalue: 1.0, ..SearchOptions::default() };
+        let tentative = crate::templates::predict(&t, seq, &strict).unwrap();
+        let settings = TemplateSettings { search: strict, ..on };
+        let note = tentative_note(&settings, &tentative.templates).expect("a note for tentative templates");
+        assert!(note.starts_with("No template found at E-value <= 1e-300: this model is built on tentative templates (E-value <= 1e0)"), "{note}");
+        assert_eq!(tentative_note(&settings, &[]), None);
+    }
 }
