@@ -185,16 +185,13 @@ fn read_records(input: &str) -> Result<Vec<webfold::sequence::Record>, String> {
 /// `--max-template-identity` and `--tentative-evalue`.
 fn template_options(named: &[(String, String)]) -> Result<SearchOptions, String> {
     let text = |flag: &str| one(named, flag).unwrap_or("");
-    let mut options = SearchOptions::from_text(
+    SearchOptions::from_text(
         text("template-evalue"),
         text("exclude-templates"),
         text("max-template-identity"),
-        ["--template-evalue", "--exclude-templates", "--max-template-identity"],
-    )?;
-    if let Some(t) = one(named, "tentative-evalue") {
-        options.tentative_evalue = t.trim().parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0).ok_or_else(|| format!("--tentative-evalue: '{t}' is not a number >= 0 (0 switches tentative templates off)"))?;
-    }
-    Ok(options)
+        text("tentative-evalue"),
+        ["--template-evalue", "--exclude-templates", "--max-template-identity", "--tentative-evalue"],
+    )
 }
 
 /// The built-in template library, or `--template-library FILE`.

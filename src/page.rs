@@ -19,11 +19,13 @@ pub struct TemplateInput {
     pub exclude: String,
     /// `--max-template-identity` (a fraction, 0-1).
     pub max_identity: String,
+    /// `--tentative-evalue` (0 switches tentative templates off).
+    pub tentative: String,
 }
 
 impl Default for TemplateInput {
     fn default() -> Self {
-        TemplateInput { use_templates: true, evalue: String::new(), exclude: String::new(), max_identity: String::new() }
+        TemplateInput { use_templates: true, evalue: String::new(), exclude: String::new(), max_identity: String::new(), tentative: String::new() }
     }
 }
 
@@ -35,9 +37,10 @@ pub struct TemplateSettings {
 }
 
 /// Checks the page's fields with the CLI's rules (`webfold predict --template-evalue`,
-/// `--exclude-templates`, `--max-template-identity`); the message names the page's field.
+/// `--exclude-templates`, `--max-template-identity`, `--tentative-evalue`); the message names
+/// the page's field.
 pub fn template_settings(input: &TemplateInput) -> Result<TemplateSettings, String> {
-    let search = SearchOptions::from_text(&input.evalue, &input.exclude, &input.max_identity, ["Template E-value", "Exclude templates", "Max. template identity"])?;
+    let search = SearchOptions::from_text(&input.evalue, &input.exclude, &input.max_identity, &input.tentative, ["Template E-value", "Exclude templates", "Max. template identity", "Tentative E-value"])?;
     Ok(TemplateSettings { enabled: input.use_templates, search })
 }
 
@@ -97,7 +100,7 @@ mod tests {
     use super::*;
 
     fn input(evalue: &str, exclude: &str, max_identity: &str) -> TemplateInput {
-        TemplateInput { use_templates: true, evalue: evalue.into(), exclude: exclude.into(), max_identity: max_identity.into() }
+        TemplateInput { use_templates: true, evalue: evalue.into(), exclude: exclude.into(), max_identity: max_identity.into(), tentative: String::new() }
     }
 
     #[test]
@@ -114,6 +117,9 @@ mod tests {
         assert_eq!(s.search.max_evalue, 0.01);
         assert_eq!(s.search.exclude, vec!["4IJ5", "1CRNA", "2ABC"]);
         assert_eq!(s.search.max_identity, Some(0.9));
+        assert_eq!(s.search.tentative_evalue, crate::templates::search::TENTATIVE_EVALUE);
+        let off = template_settings(&TemplateInput { tentative: " 0 ".into(), ..TemplateInput::default() }).unwrap();
+        assert_eq!(off.search.tentative_evalue, 0.0);
     }
 
     #[test]
@@ -126,6 +132,7 @@ mod tests {
             (input("", "1C-N", ""), "Exclude templates: '1C-N' is not a PDB id"),
             (input("", "", "1.5"), "Max. template identity: '1.5' is not a fraction between 0 and 1"),
             (input("", "", "90%"), "Max. template identity: '90%' is not a fraction"),
+            (TemplateInput { tentative: "-1".into(), ..TemplateInput::default() }, "Tentative E-value: '-1' is not a number >= 0"),
         ] {
             let e = template_settings(&i).unwrap_err();
             assert!(e.starts_with(want), "{e}");

@@ -13,7 +13,7 @@ const els = {
   recordList: $('record-list'), copyLink: $('copy-link'),
   maxLen: $('max-len'), version: $('version'),
   useTemplates: $('use-templates'), evalue: $('template-evalue'), exclude: $('exclude-templates'),
-  maxIdentity: $('max-template-identity'), library: $('library'), libraryText: $('library-text'),
+  maxIdentity: $('max-template-identity'), tentative: $('tentative-evalue'), library: $('library'), libraryText: $('library-text'),
   libraryProgress: $('library-progress'), templates: $('templates'), templateRows: $('template-rows'),
   templateNote: $('template-note'), alignmentText: $('alignment-text'),
 };
@@ -109,7 +109,7 @@ function showLibrary(m) {
 function templateOptions() {
   return {
     useTemplates: els.useTemplates.checked, evalue: els.evalue.value, exclude: els.exclude.value,
-    maxIdentity: els.maxIdentity.value,
+    maxIdentity: els.maxIdentity.value, tentative: els.tentative.value,
   };
 }
 
@@ -381,6 +381,7 @@ els.copyLink.addEventListener('click', async () => {
   if (o.evalue) f.set('evalue', o.evalue);
   if (o.exclude) f.set('exclude', o.exclude);
   if (o.maxIdentity) f.set('max-identity', o.maxIdentity);
+  if (o.tentative) f.set('tentative', o.tentative);
   const url = `${location.origin}${location.pathname}${location.search}#${f}`;
   history.replaceState(null, '', url);
   try {
@@ -401,6 +402,7 @@ function readLink() {
   els.evalue.value = f.get('evalue') || '';
   els.exclude.value = f.get('exclude') || '';
   els.maxIdentity.value = f.get('max-identity') || '';
+  els.tentative.value = f.get('tentative') || '';
   els.status.textContent = 'Input read from the link; press Predict.';
 }
 
@@ -408,7 +410,7 @@ function readLink() {
 function clearLink() {
   if (location.hash) history.replaceState(null, '', `${location.pathname}${location.search}`);
 }
-for (const el of [els.seq, els.useTemplates, els.evalue, els.exclude, els.maxIdentity]) el.addEventListener('input', clearLink);
+for (const el of [els.seq, els.useTemplates, els.evalue, els.exclude, els.maxIdentity, els.tentative]) el.addEventListener('input', clearLink);
 
 function showResult(r) {
   result = r;

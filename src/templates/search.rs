@@ -89,10 +89,11 @@ impl Default for SearchOptions {
 
 impl SearchOptions {
     /// Options from their text forms, shared by `webfold predict`'s flags and the page's fields
-    /// so that both accept and refuse the same values. `names` name the three fields (E-value,
-    /// exclusions, identity) in the messages; empty text means the default. Exclusions are PDB
-    /// ids (every chain of the entry) or ids + chain, separated by commas or white space.
-    pub fn from_text(evalue: &str, exclude: &str, max_identity: &str, names: [&str; 3]) -> Result<Self, String> {
+    /// so that both accept and refuse the same values. `names` name the four fields (E-value,
+    /// exclusions, identity, tentative E-value) in the messages; empty text means the default.
+    /// Exclusions are PDB ids (every chain of the entry) or ids + chain, separated by commas or
+    /// white space.
+    pub fn from_text(evalue: &str, exclude: &str, max_identity: &str, tentative: &str, names: [&str; 4]) -> Result<Self, String> {
         let mut o = SearchOptions::default();
         let e = evalue.trim();
         if !e.is_empty() {
@@ -108,6 +109,10 @@ impl SearchOptions {
         if !f.is_empty() {
             let v = f.parse::<f64>().ok().filter(|x| (0.0..=1.0).contains(x)).ok_or_else(|| format!("{}: '{f}' is not a fraction between 0 and 1", names[2]))?;
             o.max_identity = Some(v);
+        }
+        let t = tentative.trim();
+        if !t.is_empty() {
+            o.tentative_evalue = t.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0).ok_or_else(|| format!("{}: '{t}' is not a number >= 0 (0 switches tentative templates off)", names[3]))?;
         }
         Ok(o)
     }

@@ -67,6 +67,10 @@ const SHORT_SEQ = 'MKTAYIAKQRQISFVKSHFSRQ';
 const T1016_SEQ = fastaRecord(path.join(casp13Dir(), 'casp13.fasta'), 'T1016');
 const T1016 = `>T1016\n${T1016_SEQ}\n`;
 
+// T1008 (77 residues): no hit at E <= 1e-3, so the CLI builds it on tentative templates (E <= 0.1).
+const T1008_SEQ = fastaRecord(path.join(casp13Dir(), 'casp13.fasta'), 'T1008');
+const T1008 = `>T1008\n${T1008_SEQ}\n`;
+
 // Three records: the network (80 and 22 residues) and a template (T1016).
 const BATCH = `${INPUT}${SHORT}\n${T1016}`;
 const BATCH_IDS = [ID, 'short', 'T1016'];
@@ -212,24 +216,26 @@ async function checkLink(page, context, label) {
   check(await page.evaluate(() => location.hash) === '', `${label} link: typing leaves the address without a fragment`);
   await page.evaluate(() => { document.querySelector('.template-options details').open = true; });
   await page.getByLabel('E-value cutoff').fill('1e-5');
+  await page.getByLabel('Tentative templates').fill('0.01');
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.getByRole('button', { name: 'Copy link' }).click();
   await page.waitForFunction(() => /Link copied|address bar/.test(document.getElementById('status').textContent), null, { timeout: 10_000 });
   const url = await page.evaluate(() => location.href);
   const f = new URLSearchParams(new URL(url).hash.slice(1));
-  check(f.get('seq') === SHORT && f.get('evalue') === '1e-5' && new URL(url).search === '',
+  check(f.get('seq') === SHORT && f.get('evalue') === '1e-5' && f.get('tentative') === '0.01' && new URL(url).search === '',
     `${label} link: the input and the E-value are in the fragment only (${url.length} characters)`);
   const copied = await page.evaluate(() => navigator.clipboard.readText()).catch((e) => `(unreadable: ${e.message})`);
   check(copied === url, `${label} link: the clipboard holds the address`);
   const other = await context.newPage();
   await other.goto(url);
-  const [seq, evalue, status] = await Promise.all([other.getByLabel('Sequence').inputValue(), other.getByLabel('E-value cutoff').inputValue(),
-    other.locator('#status').textContent()]);
-  check(seq === SHORT && evalue === '1e-5' && /read from the link/.test(status), `${label} link: a new page on the link gets the input and the options back`);
+  const [seq, evalue, tentative, status] = await Promise.all([other.getByLabel('Sequence').inputValue(), other.getByLabel('E-value cutoff').inputValue(),
+    other.getByLabel('Tentative templates').inputValue(), other.locator('#status').textContent()]);
+  check(seq === SHORT && evalue === '1e-5' && tentative === '0.01' && /read from the link/.test(status), `${label} link: a new page on the link gets the input and the options back`);
   await other.close();
   await page.getByLabel('Sequence').fill(SHORT + 'A');
   check(await page.evaluate(() => location.hash) === '', `${label} link: editing the input clears the fragment`);
   await page.getByLabel('E-value cutoff').fill('');
+  await page.getByLabel('Tentative templates').fill('');
 }
 
 function atoms(pdb) {
@@ -365,6 +371,25 @@ async function checkTemplated(page, label, native, tmp) {
   check(await page.locator('#plot circle').count() === T1016_SEQ.length, `${label} T1016: pLDDT plot has one point per residue`);
 }
 
+// T1008 on tentative templates: the page says so above the table, which names the CLI's
+// templates, and the PDB equals the CLI's.
+async function checkTentative(page, label, native, tmp) {
+  await page.getByLabel('Sequence').fill(T1008);
+  const err = await predictAndWait(page, 300_000);
+  check(!err, `${label} T1008: prediction finished without an error${err ? `: ${err}` : ''}`);
+  if (err) return;
+  check(await page.locator('#summary').getAttribute('data-method') === 'templates', `${label} T1008: built on (tentative) templates`);
+  const note = await page.locator('#template-note').evaluate((e) => (e.hidden ? '' : e.textContent));
+  check(note.startsWith('No template found at E-value <= 1e-3: this model is built on tentative templates (E-value <= 1e-1)'),
+    `${label} T1008: the page says the templates are tentative: ${JSON.stringify(note)}`);
+  const want = native.templates.map((t) => [t.name, `${t.identity}%`, `${t.coverage}%`, t.evalue, t.profileEvalue, t.query, t.template]);
+  const got = (await pageTemplates(page)).map((r) => r.slice(0, 7));
+  check(want.length > 0 && JSON.stringify(got) === JSON.stringify(want), `${label} T1008: the table shows the CLI's tentative templates: page ${JSON.stringify(got)}, CLI ${JSON.stringify(want)}`);
+  check(native.pdb.includes('REMARK   3 NO TEMPLATE AT E-VALUE <= 1E-3: BUILT ON TENTATIVE TEMPLATES'), `${label} T1008: the CLI's PDB says the templates are tentative`);
+  const dl = await downloadPdb(page, tmp, `${label}-t1008`);
+  compareNative(dl.pdb, native.pdb, `${label} T1008`, 0.001);
+}
+
 async function runMode(mode, server, native, tmp) {
   const gpu = mode === 'webgpu';
   const profile = fs.mkdtempSync(path.join(tmp, `profile-${mode}-`));
@@ -441,6 +466,8 @@ async function runMode(mode, server, native, tmp) {
       await page.screenshot({ path: path.resolve(ROOT, SCREENSHOT_TEMPLATES), fullPage: true });
       log(`  screenshot -> ${SCREENSHOT_TEMPLATES}`);
     }
+    // Tentative templates (also no network run).
+    await checkTentative(page, label, native.t1008, tmp);
 
     if (!gpu) {
       // "Use templates" off: the network's prediction, as `webfold predict --templates off`.
@@ -625,6 +652,7 @@ async function main() {
   const native = {
     test80: nativePdb(tmp, 'test80', INPUT, ID),
     t1016: nativePdb(tmp, 't1016', T1016, 'T1016'),
+    t1008: nativePdb(tmp, 't1008', T1008, 'T1008'),
     shortOff: nativePdb(tmp, 'short-off', SHORT, 'short', ['--templates', 'off']),
     batch: nativeBatch(tmp, 'batch', BATCH, BATCH_IDS),
   };
