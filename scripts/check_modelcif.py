@@ -46,17 +46,22 @@ def check(cif_path, pdb_path):
     local = [float(v) for v in block.find_values("_ma_qa_metric_local.metric_value")]
     if len(local) != len(ca_b) or any(abs(p - q) > 1e-2 for p, q in zip(local, ca_b)):
         problems.append(f"{len(local)} local pLDDT values do not match the {len(ca_b)} CA B-factors")
-    glob = [float(v) for v in block.find_values("_ma_qa_metric_global.metric_value")]
+    names = {r[0]: gemmi.cif.as_string(r[1]) for r in block.find("_ma_qa_metric.", ["id", "name"])}
+    values = [(names.get(r[0], "?"), float(r[1])) for r in block.find("_ma_qa_metric_global.", ["metric_id", "metric_value"])]
+    glob = [v for n, v in values if n == "pLDDT"]
+    tm = [v for n, v in values if n == "estimated TM-score"]
     mean = sum(ca_b) / max(len(ca_b), 1)
     if len(glob) != 1 or abs(glob[0] - mean) > 0.02:
         problems.append(f"global pLDDT {glob} is not the mean {mean:.2f}")
+    if len(tm) != 1 or not 0 <= tm[0] <= 1:
+        problems.append(f"estimated TM-score {tm} is not one number in 0..1")
     templates = list(block.find_values("_ma_template_ref_db_details.db_accession_code"))
     kind = [gemmi.cif.as_string(t) for t in block.find_values("_ma_model_list.model_type")]
     want = "Homology model" if templates else "Ab initio model"
     if kind != [want]:
         problems.append(f"model type {kind}, expected {want!r}")
     summary = (f"{cif_path.name}: {len(cif[0][0])} residues, {len(a)} atoms, max |dxyz| {dxyz:.4f} A, "
-               f"max |dB| {db:.3f}, global pLDDT {glob[0] if glob else 'missing'}, "
+               f"max |dB| {db:.3f}, global pLDDT {glob[0] if glob else 'missing'}, estimated TM-score {tm[0] if tm else 'missing'}, "
                f"{kind[0] if kind else 'no model type'}{', templates ' + ' '.join(templates) if templates else ''}")
     return summary, problems
 

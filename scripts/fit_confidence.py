@@ -3,14 +3,17 @@
 
     webfold templates-benchmark --seed 1 --n 400 --out runs/fit   # the training sample
     python3 scripts/fit_confidence.py runs/fit/residues.tsv        # -> src/templates/confidence.json
+                                                                   #    (also reads runs/fit/chains.tsv)
 
 The model: pLDDT = 100 * sigmoid(w . features + b) for templated residues (features as
 confidence.rs computes them), and 100 * sigmoid(b + w * min(gap, 10) / 10 + w' * closed) for
 residues no template covers (gap = residues to the nearest templated one; closed = 1 for
 residues placed by a loop of a known structure, 0 for the arc and helix fill). Fitted by least squares on
 lDDT / 100 (so the output is the expected lDDT) with full-batch Newton-free gradient descent
-(Adam), deterministic. Report the calibration on a *different* sample (seed 0), which the
-benchmark prints.
+(Adam), deterministic. The estimated TM-score of a whole template model: sigmoid of the mean
+pLDDT and the first template's E-value (global_features), fitted the same way on the true
+TM-scores in chains.tsv; of a network prediction, the network's mean TM-score there. Report
+the calibration on a *different* sample (seed 0), which the benchmark prints.
 """
 
 import argparse
@@ -22,6 +25,13 @@ import numpy as np
 
 FEATURES = ["identity", "local_identity", "local_score", "log_evalue", "coverage", "edge", "beyond", "others", "agreement", "deviation"]
 EDGE_CAP = 10
+
+
+def global_features(mean_plddt, evalue):
+    """As confidence::estimated_tm: mean pLDDT / 100, -log10 E capped to 0..100 / 100, and
+    -log10 E capped to 0..3 / 3."""
+    minus_log = -np.log10(max(evalue, 1e-300))
+    return [mean_plddt / 100, min(max(minus_log, 0), 100) / 100, min(max(minus_log, 0), 3) / 3]
 
 
 def fit_logistic(x, y, steps=4000, lr=0.05):
@@ -72,11 +82,31 @@ def main():
         modelled = [float(bf), float(wf[0]), float(wf[1])]
         pf = 100 / (1 + np.exp(-(g @ wf + bf)))
         print(f"filled residues: {len(filled)}; mean |pLDDT - lDDT| {np.mean(np.abs(pf - 100 * yf)):.2f} (fit set)")
+    # The estimated TM-score of whole models, from chains.tsv beside residues.tsv: template
+    # models by a logistic function of the mean pLDDT and the first template's E-value; the
+    # network's predictions by the network's mean TM-score (it cannot tell its folds apart).
+    chains_tsv = os.path.join(os.path.dirname(args.residues), "chains.tsv")
+    with open(chains_tsv) as f:
+        head = f.readline().rstrip("\n").split("\t")
+        crow = [dict(zip(head, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
+    templ = [r for r in crow if r["template"] != "-"]
+    net = [r for r in crow if r["template"] == "-"]
+    if len(templ) < 20 or not net:
+        sys.exit(f"{chains_tsv}: {len(templ)} template models and {len(net)} network predictions: too few to fit")
+    xg = np.array([global_features(float(r["mean_plddt"]), float(r["evalue"])) for r in templ])
+    yg = np.array([float(r["tm"]) for r in templ])
+    wg, bg = fit_logistic(xg, yg, steps=8000)
+    pg = 1 / (1 + np.exp(-(xg @ wg + bg)))
+    network_tm = float(np.mean([float(r["tm"]) for r in net]))
+    print(f"estimated TM-score: {len(templ)} template models, mean |estimated - TM| {np.mean(np.abs(pg - yg)):.3f} (fit set); "
+          f"network: mean TM-score {network_tm:.3f} over {len(net)} predictions")
     out = {
         "fitted_on": f"scripts/fit_confidence.py on {os.path.relpath(args.residues)}: {len(templated)} templated and "
                      f"{len(filled)} filled residues of {len(chains)} library chains, each modelled with its own PDB entry excluded",
         "templated": [round(float(a), 5) for a in w] + [round(float(b), 5)],
         "modelled": [round(a, 5) for a in modelled],
+        "global": [round(float(a), 5) for a in wg] + [round(float(bg), 5)],
+        "network_tm": round(network_tm, 4),
     }
     with open(args.out, "w") as f:
         json.dump(out, f, indent=2)

@@ -49,10 +49,12 @@ USAGE:
       alignment to the template's profile that the model is built on).
       --library-fasta also writes the library's sequences as FASTA (for other tools).
   webfold templates-benchmark --out DIR [--n 300] [--seed 0] [--template-evalue X]
-          [--tentative-evalue Y] [--template-library FILE]
+          [--tentative-evalue Y] [--template-library FILE] [--weights FILE]
       Leave-own-entry-out benchmark: N library chains (seeded sample) predicted with
-      their own PDB entry excluded, scored with TMscore and CA-lDDT against their own
-      structure; writes DIR/chains.tsv and DIR/residues.tsv, prints markdown tables.
+      their own PDB entry excluded (the network predicts those without a template),
+      scored with TMscore and CA-lDDT against their own structure, with the estimated
+      TM-score's calibration; writes DIR/chains.tsv and DIR/residues.tsv, prints markdown
+      tables.
   webfold check DIR|FILE.pdb...
       Geometry report of PDB files (bond deviations, CA pairs closer than 3 A) as markdown.
   webfold data [ARGS...]
@@ -162,7 +164,7 @@ fn predict(args: &[String]) -> Result<(), String> {
             std::fs::write(&path, text).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
             written.push(path.display().to_string());
         }
-        eprintln!("{}: {} residues, mean pLDDT {:.1} -> {}", record.id, record.len(), prediction.structure.mean_plddt(), written.join(", "));
+        eprintln!("{}: {} residues, mean pLDDT {:.1}, estimated TM-score {:.2} -> {}", record.id, record.len(), prediction.structure.mean_plddt(), prediction.estimated_tm, written.join(", "));
         eprint!("{}", template_summary(&prediction.templates, templates.is_some(), search.max_evalue));
     }
     Ok(())
@@ -436,7 +438,7 @@ fn search(args: &[String]) -> Result<(), String> {
 // ---- `webfold templates-benchmark` ------------------------------------------------------------
 
 fn templates_benchmark(args: &[String]) -> Result<(), String> {
-    let (pos, named) = split_args(args, &["out", "n", "seed", "template-evalue", "tentative-evalue", "template-library"])?;
+    let (pos, named) = split_args(args, &["out", "n", "seed", "template-evalue", "tentative-evalue", "template-library", "weights"])?;
     if !pos.is_empty() {
         return Err(format!("templates-benchmark takes no positional arguments, got '{}'", pos[0]));
     }
@@ -451,10 +453,17 @@ fn templates_benchmark(args: &[String]) -> Result<(), String> {
         return Err("TMscore is needed (apt-get install tm-align, or set WEBFOLD_TMSCORE)".into());
     }
     let t = read_templates(&named)?;
+    // Chains without a template get the network's prediction, as `webfold predict` gives them.
+    let predictor = Predictor::new(&read_weights(&named)?, burn::tensor::Device::flex()).map_err(|e| e.to_string())?;
     let chains = webfold::templates::benchmark::sample(&t, n, seed);
     eprintln!("templates-benchmark: {} chains (seed {seed}), own PDB entry excluded, E <= {max_evalue:e} (tentative <= {tentative_evalue:e})", chains.len());
     let mut done = 0;
-    let (results, residues) = webfold::templates::benchmark::run(&t, &chains, &options, &out, |r| {
+    let network = |sequence: &str| {
+        let tokens: Vec<u8> = webfold::sequence::tokens(sequence);
+        let (atoms, plddt) = predictor.network(&tokens);
+        webfold::predict::structure_from_network(sequence, &atoms, &plddt)
+    };
+    let (results, residues) = webfold::templates::benchmark::run(&t, &chains, &options, &out, network, |r| {
         done += 1;
         eprintln!("  [{done}/{}] {} L={} templates {} TM {:.3} lDDT {:.1} pLDDT {:.1} ({:.2} s)", chains.len(), r.name, r.length, r.templates, r.tm, r.lddt, r.mean_plddt, r.seconds);
     })?;

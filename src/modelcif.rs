@@ -83,7 +83,7 @@ impl DataIds {
 
 /// Writes `s` as a ModelCIF file (`data_` block named after `title`). `templates` is empty for a
 /// network model.
-pub fn write_modelcif(s: &Structure, title: &str, templates: &[TemplateUse]) -> String {
+pub fn write_modelcif(s: &Structure, title: &str, templates: &[TemplateUse], estimated_tm: f64) -> String {
     let l = s.len();
     let name: String = title.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').take(60).collect();
     let name = if name.is_empty() { "webfold".to_string() } else { name };
@@ -168,9 +168,13 @@ pub fn write_modelcif(s: &Structure, title: &str, templates: &[TemplateUse]) -> 
     for el in &elements {
         let _ = writeln!(o, "{el}");
     }
-    o.push_str("#\nloop_\n_ma_qa_metric.id\n_ma_qa_metric.name\n_ma_qa_metric.description\n_ma_qa_metric.type\n_ma_qa_metric.mode\n_ma_qa_metric.software_group_id\n");
-    o.push_str("1 pLDDT 'Predicted lDDT-CA (0-100)' pLDDT global 1\n2 pLDDT 'Predicted lDDT-CA (0-100)' pLDDT local 1\n#\n");
-    let _ = writeln!(o, "_ma_qa_metric_global.ordinal_id 1\n_ma_qa_metric_global.model_id 1\n_ma_qa_metric_global.metric_id 1\n_ma_qa_metric_global.metric_value {:.2}\n#", if l > 0 { s.mean_plddt() } else { 0.0 });
+    o.push_str("#\n");
+    loop_header(&mut o, "ma_qa_metric", &["id", "name", "description", "type", "mode", "type_other_details", "software_group_id"]);
+    o.push_str("1 pLDDT 'Predicted lDDT-CA (0-100)' pLDDT global . 1\n2 pLDDT 'Predicted lDDT-CA (0-100)' pLDDT local . 1\n");
+    let basis = if templates.is_empty() { "the network's mean TM-score on benchmark chains without a template" } else { "fitted from the mean pLDDT and the first template's E-value" };
+    let _ = writeln!(o, "3 'estimated TM-score' {} other global 'TM-score estimate' 1\n#", value(&format!("Estimated TM-score of the whole model (0-1), {basis}")));
+    loop_header(&mut o, "ma_qa_metric_global", &["ordinal_id", "model_id", "metric_id", "metric_value"]);
+    let _ = writeln!(o, "1 1 1 {:.2}\n2 1 3 {estimated_tm:.2}\n#", if l > 0 { s.mean_plddt() } else { 0.0 });
     o.push_str("loop_\n_ma_qa_metric_local.ordinal_id\n_ma_qa_metric_local.model_id\n_ma_qa_metric_local.label_asym_id\n_ma_qa_metric_local.label_seq_id\n_ma_qa_metric_local.label_comp_id\n_ma_qa_metric_local.metric_id\n_ma_qa_metric_local.metric_value\n");
     for i in 0..l {
         let b = s.plddt.get(i).copied().unwrap_or(0.0);

@@ -17,17 +17,29 @@ pub struct Prediction {
     pub templates: Vec<TemplateUse>,
     /// `REMARK   3` lines for the PDB file (templates used, or why none).
     pub remarks: Vec<String>,
+    /// The estimated TM-score of the whole model (0..1; confidence::estimated_tm for a
+    /// template model, the network's fitted constant otherwise).
+    pub estimated_tm: f64,
 }
 
 impl Prediction {
-    /// The PDB file text (same for the CLI and the page).
+    /// The network's prediction, with the remarks that say why no template was used.
+    pub fn network(structure: Structure, remarks: Vec<String>) -> Self {
+        Prediction { structure, templates: Vec::new(), remarks, estimated_tm: crate::templates::confidence::network_estimated_tm() }
+    }
+
+    /// The PDB file text (same for the CLI and the page): the remarks, after the estimated
+    /// TM-score.
     pub fn pdb(&self, title: &str) -> String {
-        crate::pdb::write_pdb_with_remarks(&self.structure, title, &self.remarks)
+        let basis = if self.templates.is_empty() { "NETWORK'S MEAN ON CHAINS WITHOUT TEMPLATES" } else { "FROM MEAN PLDDT AND TEMPLATE E-VALUE" };
+        let mut remarks = vec![format!("ESTIMATED TM-SCORE {:.2} ({basis})", self.estimated_tm)];
+        remarks.extend(self.remarks.iter().cloned());
+        crate::pdb::write_pdb_with_remarks(&self.structure, title, &remarks)
     }
 
     /// The ModelCIF file text (same coordinates and pLDDT as [`Prediction::pdb`]).
     pub fn modelcif(&self, title: &str) -> String {
-        crate::modelcif::write_modelcif(&self.structure, title, &self.templates)
+        crate::modelcif::write_modelcif(&self.structure, title, &self.templates, self.estimated_tm)
     }
 }
 
@@ -46,7 +58,8 @@ pub fn template_model(record: &Record, source: &TemplateSource) -> Result<Predic
         TemplateSource::Library(t, options) => match templates::predict(t, &record.sequence, options) {
             Some(m) => {
                 let remarks = templates::remarks(&m.templates, &t.library.source, options);
-                Ok(Prediction { structure: m.structure, templates: m.templates, remarks })
+                let estimated_tm = templates::confidence::estimated_tm(m.structure.mean_plddt() as f64, m.templates[0].best_evalue());
+                Ok(Prediction { structure: m.structure, templates: m.templates, remarks, estimated_tm })
             }
             None => Err(templates::remarks(&[], &t.library.source, options)),
         },
@@ -77,7 +90,7 @@ impl Predictor {
     pub fn predict_with(&self, record: &Record, source: &TemplateSource) -> Prediction {
         match template_model(record, source) {
             Ok(p) => p,
-            Err(remarks) => Prediction { structure: self.predict(record), templates: Vec::new(), remarks },
+            Err(remarks) => Prediction::network(self.predict(record), remarks),
         }
     }
 

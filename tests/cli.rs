@@ -258,6 +258,10 @@ fn templated_prediction_names_its_template_and_switches_work() {
     check_pdb(&out.join("T1016.pdb"), &t1016().lines().skip(1).collect::<String>());
     let plddt: Vec<f64> = pdb.lines().filter(|l| l.starts_with("ATOM") && &l[12..16] == " CA ").map(|l| l[60..66].trim().parse().unwrap()).collect();
     assert!(plddt.iter().sum::<f64>() / plddt.len() as f64 > 50.0, "a templated model is confident");
+    // The estimated TM-score: on the terminal and in the PDB, the same number.
+    let estimate = |pdb: &str| -> f64 { pdb.lines().find_map(|l| l.strip_prefix("REMARK   3 ESTIMATED TM-SCORE ")).and_then(|r| r.split_whitespace().next()).expect("estimated TM-score REMARK").parse().unwrap() };
+    let tm = estimate(&pdb);
+    assert!(stderr.contains(&format!("estimated TM-score {tm:.2}")) && tm > 0.5, "{stderr}");
 
     // Excluding that entry, or capping identity below it, removes it from the model.
     let out2 = dir.join("excluded");

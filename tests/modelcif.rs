@@ -53,7 +53,8 @@ for path in sys.argv[1:]:
                 "evalue": float(p.score.value), "identity": float(p.identity.value),
                 "query_aligned": p.target.gapped_sequence, "template_aligned": p.template.gapped_sequence,
                 "template_sequence": t.entity.sequence and "".join(c.code for c in t.entity.sequence)})
-    out.append({"systems": len(systems), "models": [[type(m).__name__, len(m.qa_metrics)] for m in models],
+    metrics = {m.name: m.value for mo in models for m in mo.qa_metrics if m.name != "pLDDT"}
+    out.append({"systems": len(systems), "models": [[type(m).__name__, len(m.qa_metrics)] for m in models], "metrics": metrics,
         "steps": [type(st).__name__ for pr in s.protocols for st in pr.steps], "alignments": alignments})
 print(json.dumps(out))
 "#;
@@ -94,7 +95,12 @@ fn python_modelcif_reads_the_templates_and_alignments() {
     let model = &parsed[0];
     assert_eq!(model["systems"], 1);
     assert_eq!(model["models"][0][0], "HomologyModel");
-    assert_eq!(model["models"][0][1].as_u64().unwrap(), residues + 1, "one local pLDDT per residue and the global one");
+    assert_eq!(model["models"][0][1].as_u64().unwrap(), residues + 2, "one local pLDDT per residue, the global one and the estimated TM-score");
+    // The estimated TM-score equals the PDB's REMARK.
+    let remark = pdb.lines().find_map(|l| l.strip_prefix("REMARK   3 ESTIMATED TM-SCORE ")).expect("estimated TM-score REMARK");
+    let in_pdb: f64 = remark.split_whitespace().next().unwrap().parse().unwrap();
+    let in_cif = model["metrics"]["estimated TM-score"].as_f64().expect("estimated TM-score metric");
+    assert!((in_cif - in_pdb).abs() < 1e-9 && (0.0..=1.0).contains(&in_cif), "estimated TM-score {in_cif} vs REMARK {in_pdb}");
     assert_eq!(model["steps"], serde_json::json!(["TemplateSearchStep", "ModelingStep"]));
     let alignments = model["alignments"].as_array().unwrap();
     assert!(alignments.len() >= 2, "T1009 is built on two templates: {alignments:?}");
@@ -122,6 +128,7 @@ fn python_modelcif_reads_the_templates_and_alignments() {
     }
     let network = &parsed[1];
     assert_eq!(network["models"][0][0], "AbInitioModel");
+    assert!(network["metrics"]["estimated TM-score"].as_f64().is_some_and(|t| (0.0..=1.0).contains(&t)));
     assert_eq!(network["steps"], serde_json::json!(["ModelingStep"]));
     assert!(network["alignments"].as_array().unwrap().is_empty());
 }

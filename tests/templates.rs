@@ -375,6 +375,16 @@ fn hits_of_a_chain_without_its_entry(max_evalue: f64) -> (String, Vec<webfold::t
 }
 
 #[test]
+fn the_estimated_tm_score_follows_the_confidence() {
+    use webfold::templates::confidence::{estimated_tm, network_estimated_tm};
+    let by_plddt: Vec<f64> = [10.0, 40.0, 70.0, 95.0].iter().map(|&p| estimated_tm(p, 1e-10)).collect();
+    assert!(by_plddt.windows(2).all(|w| w[0] < w[1]) && by_plddt.iter().all(|t| (0.0..=1.0).contains(t)), "{by_plddt:?}");
+    let by_evalue: Vec<f64> = [1e-50, 1e-5, 0.05].iter().map(|&e| estimated_tm(60.0, e)).collect();
+    assert!(by_evalue.windows(2).all(|w| w[0] > w[1]), "{by_evalue:?}");
+    assert!((0.0..=1.0).contains(&network_estimated_tm()));
+}
+
+#[test]
 fn tentative_templates_are_used_only_when_no_hit_reaches_the_cutoff() {
     let t = templates();
     let lib = &t.library;

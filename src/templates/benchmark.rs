@@ -1,16 +1,18 @@
 //! Leave-own-entry-out benchmark over the library (`webfold templates-benchmark`): library
 //! chains sampled with a fixed seed are predicted with every chain of their own PDB entry
 //! excluded, and scored against their own (decoded) CA trace with TMscore and CA-lDDT.
-//! Writes per-chain and per-residue tables (the latter is what `scripts/fit_confidence.py`
-//! fits the pLDDT function on) and prints the summary tables of the README.
+//! Chains without any template are predicted by the network (a closure the caller passes), so
+//! that the benchmark scores what a user gets. Writes per-chain and per-residue tables (what
+//! `scripts/fit_confidence.py` fits the pLDDT function and the estimated TM-score on) and prints
+//! the summary tables of the README.
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use super::{predict, SearchOptions, Templates};
+use super::{confidence, predict, SearchOptions, Templates};
 use crate::eval::{lddt_ca_per_residue, tmscore_ca};
-use crate::geometry::v32;
+use crate::geometry::{v32, Structure};
 
 /// One benchmarked chain.
 #[derive(Debug, Clone)]
@@ -18,7 +20,7 @@ pub struct ChainResult {
     pub name: String,
     pub length: usize,
     /// Best template (first chosen): its E-value (the better of the sequence and the profile
-    /// alignment's), identity (0..1); `None` when none was found.
+    /// alignment's), identity (0..1); `None` when none was found (the network's prediction).
     pub best: Option<(String, f64, f64)>,
     /// The templates are tentative (no hit reached the E-value cutoff; search.rs).
     pub tentative: bool,
@@ -28,6 +30,8 @@ pub struct ChainResult {
     pub tm: f64,
     pub lddt: f64,
     pub mean_plddt: f64,
+    /// The model's estimated TM-score (confidence::estimated_tm, or the network's constant).
+    pub estimated_tm: f64,
     pub seconds: f64,
 }
 
@@ -56,10 +60,17 @@ pub fn sample(t: &Templates, n: usize, seed: u64) -> Vec<usize> {
 
 /// Runs the benchmark on `chains`, writing `chains.tsv` and `residues.tsv` into `out`. Returns
 /// the chains' results and, for every residue of a modelled chain, (pLDDT, true CA-lDDT).
-pub fn run(t: &Templates, chains: &[usize], search: &SearchOptions, out: &Path, mut progress: impl FnMut(&ChainResult)) -> Result<(Vec<ChainResult>, Vec<(f64, f64)>), String> {
+pub fn run(
+    t: &Templates,
+    chains: &[usize],
+    search: &SearchOptions,
+    out: &Path,
+    mut network: impl FnMut(&str) -> Structure,
+    mut progress: impl FnMut(&ChainResult),
+) -> Result<(Vec<ChainResult>, Vec<(f64, f64)>), String> {
     let lib = &t.library;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
-    let mut chain_tsv = String::from("chain\tlength\ttemplate\tevalue\tidentity\ttemplates\tcoverage\ttm\tlddt\tmean_plddt\tseconds\ttentative\n");
+    let mut chain_tsv = String::from("chain\tlength\ttemplate\tevalue\tidentity\ttemplates\tcoverage\ttm\tlddt\tmean_plddt\tseconds\ttentative\testimated_tm\n");
     let mut res_tsv = format!("chain\tresidue\ttemplated\tgap\tclosed\t{}\tplddt\tlddt\n", super::confidence::FEATURES.join("\t"));
     let mut results = Vec::new();
     let mut residues = Vec::new();
@@ -72,7 +83,25 @@ pub fn run(t: &Templates, chains: &[usize], search: &SearchOptions, out: &Path, 
         let model = predict(t, &seq, &options);
         let seconds = start.elapsed().as_secs_f64();
         let r = match &model {
-            None => ChainResult { name: name.clone(), length: seq.len(), best: None, tentative: false, templates: 0, coverage: 0.0, tm: f64::NAN, lddt: f64::NAN, mean_plddt: f64::NAN, seconds },
+            None => {
+                let s = network(&seq);
+                let seconds = start.elapsed().as_secs_f64();
+                let (tm, _) = tmscore_ca(&seq, &s.ca, &seq, &native).map_err(|e| format!("{name}: {e}"))?;
+                let per = lddt_ca_per_residue(&s.ca, &native);
+                ChainResult {
+                    name: name.clone(),
+                    length: seq.len(),
+                    best: None,
+                    tentative: false,
+                    templates: 0,
+                    coverage: 0.0,
+                    tm,
+                    lddt: per.iter().sum::<f64>() / per.len().max(1) as f64,
+                    mean_plddt: s.mean_plddt() as f64,
+                    estimated_tm: confidence::network_estimated_tm(),
+                    seconds,
+                }
+            }
             Some(m) => {
                 let s = &m.structure;
                 let (tm, _) = tmscore_ca(&seq, &s.ca, &seq, &native).map_err(|e| format!("{name}: {e}"))?;
@@ -96,12 +125,13 @@ pub fn run(t: &Templates, chains: &[usize], search: &SearchOptions, out: &Path, 
                     tm,
                     lddt: per.iter().sum::<f64>() / per.len().max(1) as f64,
                     mean_plddt: s.mean_plddt() as f64,
+                    estimated_tm: confidence::estimated_tm(s.mean_plddt() as f64, first.best_evalue()),
                     seconds,
                 }
             }
         };
         let (tname, te, ti) = r.best.clone().map_or(("-".to_string(), f64::NAN, f64::NAN), |b| b);
-        let _ = writeln!(chain_tsv, "{}\t{}\t{tname}\t{te:.3e}\t{ti:.3}\t{}\t{:.3}\t{:.4}\t{:.2}\t{:.2}\t{:.3}\t{}", r.name, r.length, r.templates, r.coverage, r.tm, r.lddt, r.mean_plddt, r.seconds, r.tentative as u8);
+        let _ = writeln!(chain_tsv, "{}\t{}\t{tname}\t{te:.3e}\t{ti:.3}\t{}\t{:.3}\t{:.4}\t{:.2}\t{:.2}\t{:.3}\t{}\t{:.4}", r.name, r.length, r.templates, r.coverage, r.tm, r.lddt, r.mean_plddt, r.seconds, r.tentative as u8, r.estimated_tm);
         progress(&r);
         results.push(r);
     }
@@ -127,6 +157,25 @@ pub fn summary(results: &[ChainResult], residues: &[(f64, f64)]) -> String {
         tentative.len(), 100.0 * tentative.len() as f64 / results.len().max(1) as f64,
         mean(&tentative.iter().map(|r| r.tm).collect::<Vec<_>>()), mean(&tentative.iter().map(|r| r.lddt).collect::<Vec<_>>()),
         mean(&tentative.iter().map(|r| r.mean_plddt).collect::<Vec<_>>()), results.len() - modelled.len());
+    let network: Vec<&ChainResult> = results.iter().filter(|r| r.best.is_none()).collect();
+    let _ = writeln!(s, "All {} chains, the network's prediction where there is no template: mean TM-score {:.3}, CA-lDDT {:.1} (the network's {} predictions alone: {:.3}, {:.1}).\n",
+        results.len(), mean(&results.iter().map(|r| r.tm).collect::<Vec<_>>()), mean(&results.iter().map(|r| r.lddt).collect::<Vec<_>>()),
+        network.len(), mean(&network.iter().map(|r| r.tm).collect::<Vec<_>>()), mean(&network.iter().map(|r| r.lddt).collect::<Vec<_>>()));
+    let _ = writeln!(s, "| estimated TM-score | chains | mean estimated | mean true TM-score | mean abs(estimated - true) |\n|---|---:|---:|---:|---:|");
+    for (lo, hi, label) in [(0.0, 0.3, "< 0.3"), (0.3, 0.5, "0.3-0.5"), (0.5, 0.7, "0.5-0.7"), (0.7, 0.9, "0.7-0.9"), (0.9, 1.01, ">= 0.9")] {
+        let rows: Vec<&&ChainResult> = modelled.iter().filter(|r| r.estimated_tm >= lo && r.estimated_tm < hi).collect();
+        if !rows.is_empty() {
+            let m = |f: &dyn Fn(&ChainResult) -> f64| mean(&rows.iter().map(|r| f(r)).collect::<Vec<_>>());
+            let _ = writeln!(s, "| {label} | {} | {:.3} | {:.3} | {:.3} |", rows.len(), m(&|r| r.estimated_tm), m(&|r| r.tm), m(&|r| (r.estimated_tm - r.tm).abs()));
+        }
+    }
+    for (label, rows) in [("all template models", &modelled), ("network predictions", &network)] {
+        if !rows.is_empty() {
+            let m = |f: &dyn Fn(&ChainResult) -> f64| mean(&rows.iter().map(|r| f(r)).collect::<Vec<_>>());
+            let _ = writeln!(s, "| {label} | {} | {:.3} | {:.3} | {:.3} |", rows.len(), m(&|r| r.estimated_tm), m(&|r| r.tm), m(&|r| (r.estimated_tm - r.tm).abs()));
+        }
+    }
+    let _ = writeln!(s);
     let found = modelled;
     let table = |s: &mut String, title: &str, bins: &[(f64, f64, &str)], key: &dyn Fn(&ChainResult) -> f64| {
         let _ = writeln!(s, "| {title} | chains | mean TM | mean CA-lDDT | mean pLDDT | coverage |\n|---|---:|---:|---:|---:|---:|");

@@ -38,6 +38,13 @@ pub struct Coefficients {
     /// residues to the nearest templated residue, and weight of "placed by a loop of a known
     /// structure" (1, loops.rs) rather than by the arc or helix fill (0).
     pub modelled: Vec<f64>,
+    /// The estimated TM-score of a template model: weights of the mean pLDDT (/100), of the
+    /// first template's -log10 E (capped at 100, /100) and of its significance (-log10 E capped
+    /// to 0..3, /3), then the intercept; fitted against the true TM-score of whole models.
+    pub global: Vec<f64>,
+    /// The estimated TM-score of the network's own prediction: the network's mean TM-score on
+    /// the fit sample's chains without a template (it cannot tell its good folds apart yet).
+    pub network_tm: f64,
     /// How the coefficients were obtained.
     pub fitted_on: String,
 }
@@ -49,6 +56,8 @@ pub fn coefficients() -> &'static Coefficients {
         let c: Coefficients = serde_json::from_str(include_str!("confidence.json")).expect("confidence.json is valid (tested)");
         assert_eq!(c.templated.len(), FEATURES.len() + 1, "confidence.json: templated needs one weight per feature plus an intercept");
         assert_eq!(c.modelled.len(), 3, "confidence.json: modelled needs an intercept and two weights");
+        assert_eq!(c.global.len(), 4, "confidence.json: global needs three weights and an intercept");
+        assert!((0.0..=1.0).contains(&c.network_tm), "confidence.json: network_tm is a TM-score");
         c
     })
 }
@@ -128,6 +137,22 @@ pub fn templated_plddt(f: &Features) -> f64 {
     let w = &coefficients().templated;
     let x: f64 = f.iter().zip(w).map(|(a, b)| a * b).sum::<f64>() + w[FEATURES.len()];
     100.0 * sigmoid(x)
+}
+
+/// The estimated TM-score (0..1) of a template model from its mean pLDDT (0..100) and its first
+/// template's E-value (the better of the sequence and profile alignments'): how well the whole
+/// fold is expected to match, where the pLDDT says how well each residue's neighbourhood does.
+pub fn estimated_tm(mean_plddt: f64, best_evalue: f64) -> f64 {
+    let w = &coefficients().global;
+    let minus_log = -best_evalue.max(1e-300).log10();
+    let log_e = minus_log.clamp(0.0, 100.0) / 100.0;
+    let significance = minus_log.clamp(0.0, 3.0) / 3.0;
+    sigmoid(w[0] * mean_plddt / 100.0 + w[1] * log_e + w[2] * significance + w[3])
+}
+
+/// The estimated TM-score of a network prediction (see [`Coefficients::network_tm`]).
+pub fn network_estimated_tm() -> f64 {
+    coefficients().network_tm
 }
 
 /// Expected CA-lDDT (0..100) of a residue no template covers, `gap` residues from the nearest
