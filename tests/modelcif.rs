@@ -69,27 +69,39 @@ fn remark_template(pdb: &str, n: usize) -> (String, f64, String, String) {
     (ranges, evalue, join("ALN QUERY "), join("ALN TMPL  "))
 }
 
-#[test]
-fn python_modelcif_reads_the_templates_and_alignments() {
+/// `webfold predict --format both` on the CASP13 records `ids`, in a scratch folder named after
+/// `tag`; returns the output folder.
+fn predict_both(ids: &[&str], tag: &str) -> std::path::PathBuf {
     let text = std::fs::read_to_string(common::casp13_dir().join("casp13.fasta")).expect("CASP13 set");
-    // T1009 is built on two templates, T0955 by the network.
     let pick = |id: &str| {
         let start = text.find(&format!(">{id}")).unwrap();
         let rest = &text[start..];
         rest[..rest[1..].find('>').map_or(rest.len(), |e| e + 1)].to_string()
     };
-    let dir = std::env::temp_dir().join(format!("webfold-python-modelcif-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("webfold-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("in.fasta");
-    std::fs::write(&input, pick("T1009") + &pick("T0955")).unwrap();
+    std::fs::write(&input, ids.iter().map(|id| pick(id)).collect::<String>()).unwrap();
     let out = dir.join("pred");
     let o = Command::new(env!("CARGO_BIN_EXE_webfold")).args(["predict", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--format", "both"]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+/// Runs a reader `script` (Python, needing `package`) on `files`; its JSON output.
+fn read_with_python(script: &str, package: &str, files: &[std::path::PathBuf]) -> serde_json::Value {
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let g = Command::new(&python).arg("-c").arg(MODELCIF_SCRIPT).arg(out.join("T1009.cif")).arg(out.join("T0955.cif")).output().unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
-    assert!(g.status.success(), "python-modelcif failed (it is required: `{python} -m pip install modelcif`): {}", String::from_utf8_lossy(&g.stderr));
-    let parsed: serde_json::Value = serde_json::from_slice(&g.stdout).unwrap();
+    let g = Command::new(&python).arg("-c").arg(script).args(files).output().unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
+    assert!(g.status.success(), "{package} failed (it is required: `{python} -m pip install {package}`): {}", String::from_utf8_lossy(&g.stderr));
+    serde_json::from_slice(&g.stdout).unwrap()
+}
+
+#[test]
+fn python_modelcif_reads_the_templates_and_alignments() {
+    // T1009 is built on two templates, T0955 by the network.
+    let out = predict_both(&["T1009", "T0955"], "python-modelcif");
+    let parsed = read_with_python(MODELCIF_SCRIPT, "modelcif", &[out.join("T1009.cif"), out.join("T0955.cif")]);
     let pdb = std::fs::read_to_string(out.join("T1009.pdb")).unwrap();
     let residues = read_pdb(&pdb).unwrap().len() as u64;
     let model = &parsed[0];
@@ -135,26 +147,9 @@ fn python_modelcif_reads_the_templates_and_alignments() {
 
 #[test]
 fn gemmi_reads_modelcif_equal_to_the_pdb() {
-    let text = std::fs::read_to_string(common::casp13_dir().join("casp13.fasta")).expect("CASP13 set");
     // T1016 is built on a template, T0955 by the network.
-    let pick = |id: &str| {
-        let start = text.find(&format!(">{id}")).unwrap();
-        let rest = &text[start..];
-        rest[..rest[1..].find('>').map_or(rest.len(), |e| e + 1)].to_string()
-    };
-    let dir = std::env::temp_dir().join(format!("webfold-modelcif-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let input = dir.join("in.fasta");
-    std::fs::write(&input, pick("T1016") + &pick("T0955")).unwrap();
-    let out = dir.join("pred");
-    let o = Command::new(env!("CARGO_BIN_EXE_webfold")).args(["predict", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--format", "both"]).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let cifs = [out.join("T1016.cif"), out.join("T0955.cif")];
-    let g = Command::new(&python).arg("-c").arg(GEMMI_SCRIPT).args(&cifs).output().unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
-    assert!(g.status.success(), "gemmi failed (gemmi is required: `{python} -m pip install gemmi`): {}", String::from_utf8_lossy(&g.stderr));
-    let parsed: serde_json::Value = serde_json::from_slice(&g.stdout).unwrap();
+    let out = predict_both(&["T1016", "T0955"], "modelcif");
+    let parsed = read_with_python(GEMMI_SCRIPT, "gemmi", &[out.join("T1016.cif"), out.join("T0955.cif")]);
     for (k, id) in ["T1016", "T0955"].iter().enumerate() {
         let f = &parsed[k];
         let pdb = read_pdb(&std::fs::read_to_string(out.join(format!("{id}.pdb"))).unwrap()).unwrap();
