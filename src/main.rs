@@ -25,7 +25,7 @@ USAGE:
       '-' reads standard input. B-factor column = pLDDT (0-100). Each record is first
       searched against the template library (known structures deposited before mid-2018);
       with a template (E-value <= X, default 1e-3) the model is built on it. Without one,
-      the hits up to E-value Y (default 1; 0: never) are used as tentative templates, a
+      the hits up to E-value Y (default 0.1; 0: never) are used as tentative templates, a
       low-confidence guess at the fold, said so in the output; with none either, the
       network predicts it. --exclude-templates takes PDB ids (all chains) or ids + chain
       (1ABCA); --max-template-identity drops templates above that identity (0-1). The
@@ -214,7 +214,7 @@ fn template_summary(used: &[TemplateUse], searched: bool, max_evalue: f64) -> St
         return format!("  no template found (E-value <= {max_evalue:.0e}): the network's own prediction (low confidence)\n");
     }
     let mut s = String::new();
-    if used.iter().all(|t| t.tentative) {
+    if webfold::templates::are_tentative(used) {
         s.push_str(&format!("  no template at E-value <= {max_evalue:.0e}: built on tentative templates, a low-confidence guess at the fold\n"));
     }
     s.push_str("  template  identity  coverage  E-value   profile E  bits    query      template\n");

@@ -283,7 +283,7 @@ fn write_protocol(o: &mut String, templates: &[TemplateUse]) {
     if templates.is_empty() {
         let _ = writeln!(o, "1 1 1 modeling 'network prediction' {} 1 1 4", value("No template was used: the structure is the single-sequence network's own prediction, relaxed; its pLDDT says how little it can be trusted."));
     } else {
-        let tentative = if templates.iter().all(|t| t.tentative) { " No hit reached the E-value cutoff: the templates are tentative (weak hits), a low-confidence guess at the fold." } else { "" };
+        let tentative = if crate::templates::are_tentative(templates) { " No hit reached the E-value cutoff: the templates are tentative (weak hits), a low-confidence guess at the fold." } else { "" };
         let _ = writeln!(
             o,
             "1 1 1 'template search' 'template search' {} 1 1 2",

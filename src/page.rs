@@ -87,7 +87,7 @@ pub fn network_note(settings: &TemplateSettings, library: &LibraryState<impl AsR
 
 /// The page's sentence for a model built on tentative templates (`None` otherwise).
 pub fn tentative_note(settings: &TemplateSettings, templates: &[crate::templates::TemplateUse]) -> Option<String> {
-    (!templates.is_empty() && templates.iter().all(|t| t.tentative)).then(|| {
+    crate::templates::are_tentative(templates).then(|| {
         format!(
             "No template found at E-value <= {:.0e}: this model is built on tentative templates (E-value <= {:.0e}), a low-confidence guess at the fold; the pLDDT says how far to trust it.",
             settings.search.max_evalue, settings.search.tentative_evalue

@@ -58,8 +58,7 @@ pub fn template_model(record: &Record, source: &TemplateSource) -> Result<Predic
         TemplateSource::Library(t, options) => match templates::predict(t, &record.sequence, options) {
             Some(m) => {
                 let remarks = templates::remarks(&m.templates, &t.library.source, options);
-                let estimated_tm = templates::confidence::estimated_tm(m.structure.mean_plddt() as f64, m.templates[0].best_evalue());
-                Ok(Prediction { structure: m.structure, templates: m.templates, remarks, estimated_tm })
+                Ok(Prediction { structure: m.structure, templates: m.templates, remarks, estimated_tm: m.estimated_tm })
             }
             None => Err(templates::remarks(&[], &t.library.source, options)),
         },

@@ -81,31 +81,22 @@ pub fn run(
         let options = SearchOptions { exclude: vec![lib.entry(k).to_string()], ..search.clone() };
         let start = Instant::now();
         let model = predict(t, &seq, &options);
-        let seconds = start.elapsed().as_secs_f64();
-        let r = match &model {
+        let from_network;
+        let s: &Structure = match &model {
+            Some(m) => &m.structure,
             None => {
-                let s = network(&seq);
-                let seconds = start.elapsed().as_secs_f64();
-                let (tm, _) = tmscore_ca(&seq, &s.ca, &seq, &native).map_err(|e| format!("{name}: {e}"))?;
-                let per = lddt_ca_per_residue(&s.ca, &native);
-                ChainResult {
-                    name: name.clone(),
-                    length: seq.len(),
-                    best: None,
-                    tentative: false,
-                    templates: 0,
-                    coverage: 0.0,
-                    tm,
-                    lddt: per.iter().sum::<f64>() / per.len().max(1) as f64,
-                    mean_plddt: s.mean_plddt() as f64,
-                    estimated_tm: confidence::network_estimated_tm(),
-                    seconds,
-                }
+                from_network = network(&seq);
+                &from_network
             }
+        };
+        let seconds = start.elapsed().as_secs_f64();
+        let (tm, _) = tmscore_ca(&seq, &s.ca, &seq, &native).map_err(|e| format!("{name}: {e}"))?;
+        let per = lddt_ca_per_residue(&s.ca, &native);
+        let lddt = per.iter().sum::<f64>() / per.len().max(1) as f64;
+        let mean_plddt = s.mean_plddt() as f64;
+        let r = match &model {
+            None => ChainResult { name: name.clone(), length: seq.len(), best: None, tentative: false, templates: 0, coverage: 0.0, tm, lddt, mean_plddt, estimated_tm: confidence::network_estimated_tm(), seconds },
             Some(m) => {
-                let s = &m.structure;
-                let (tm, _) = tmscore_ca(&seq, &s.ca, &seq, &native).map_err(|e| format!("{name}: {e}"))?;
-                let per = lddt_ca_per_residue(&s.ca, &native);
                 let templated: Vec<bool> = m.features.iter().map(Option::is_some).collect();
                 let gaps = super::gaps_to_templated(&templated);
                 for i in 0..seq.len() {
@@ -123,9 +114,9 @@ pub fn run(
                     templates: m.templates.len(),
                     coverage: templated.iter().filter(|&&x| x).count() as f64 / seq.len() as f64,
                     tm,
-                    lddt: per.iter().sum::<f64>() / per.len().max(1) as f64,
-                    mean_plddt: s.mean_plddt() as f64,
-                    estimated_tm: confidence::estimated_tm(s.mean_plddt() as f64, first.best_evalue()),
+                    lddt,
+                    mean_plddt,
+                    estimated_tm: m.estimated_tm,
                     seconds,
                 }
             }
@@ -162,25 +153,24 @@ pub fn summary(results: &[ChainResult], residues: &[(f64, f64)]) -> String {
         results.len(), mean(&results.iter().map(|r| r.tm).collect::<Vec<_>>()), mean(&results.iter().map(|r| r.lddt).collect::<Vec<_>>()),
         network.len(), mean(&network.iter().map(|r| r.tm).collect::<Vec<_>>()), mean(&network.iter().map(|r| r.lddt).collect::<Vec<_>>()));
     let _ = writeln!(s, "| estimated TM-score | chains | mean estimated | mean true TM-score | mean abs(estimated - true) |\n|---|---:|---:|---:|---:|");
+    let estimate_row = |s: &mut String, label: &str, rows: &[&ChainResult]| {
+        if !rows.is_empty() {
+            let m = |f: &dyn Fn(&ChainResult) -> f64| mean(&rows.iter().map(|r| f(r)).collect::<Vec<_>>());
+            let _ = writeln!(s, "| {label} | {} | {:.3} | {:.3} | {:.3} |", rows.len(), m(&|r| r.estimated_tm), m(&|r| r.tm), m(&|r| (r.estimated_tm - r.tm).abs()));
+        }
+    };
     for (lo, hi, label) in [(0.0, 0.3, "< 0.3"), (0.3, 0.5, "0.3-0.5"), (0.5, 0.7, "0.5-0.7"), (0.7, 0.9, "0.7-0.9"), (0.9, 1.01, ">= 0.9")] {
-        let rows: Vec<&&ChainResult> = modelled.iter().filter(|r| r.estimated_tm >= lo && r.estimated_tm < hi).collect();
-        if !rows.is_empty() {
-            let m = |f: &dyn Fn(&ChainResult) -> f64| mean(&rows.iter().map(|r| f(r)).collect::<Vec<_>>());
-            let _ = writeln!(s, "| {label} | {} | {:.3} | {:.3} | {:.3} |", rows.len(), m(&|r| r.estimated_tm), m(&|r| r.tm), m(&|r| (r.estimated_tm - r.tm).abs()));
-        }
+        let rows: Vec<&ChainResult> = modelled.iter().copied().filter(|r| r.estimated_tm >= lo && r.estimated_tm < hi).collect();
+        estimate_row(&mut s, label, &rows);
     }
-    for (label, rows) in [("all template models", &modelled), ("network predictions", &network)] {
-        if !rows.is_empty() {
-            let m = |f: &dyn Fn(&ChainResult) -> f64| mean(&rows.iter().map(|r| f(r)).collect::<Vec<_>>());
-            let _ = writeln!(s, "| {label} | {} | {:.3} | {:.3} | {:.3} |", rows.len(), m(&|r| r.estimated_tm), m(&|r| r.tm), m(&|r| (r.estimated_tm - r.tm).abs()));
-        }
-    }
+    estimate_row(&mut s, "all template models", &modelled);
+    estimate_row(&mut s, "network predictions", &network);
     let _ = writeln!(s);
-    let found = modelled;
+    // The bins below cover every template model, tentative ones included.
     let table = |s: &mut String, title: &str, bins: &[(f64, f64, &str)], key: &dyn Fn(&ChainResult) -> f64| {
         let _ = writeln!(s, "| {title} | chains | mean TM | mean CA-lDDT | mean pLDDT | coverage |\n|---|---:|---:|---:|---:|---:|");
         for &(lo, hi, label) in bins {
-            let rows: Vec<&&ChainResult> = found.iter().filter(|r| key(r) >= lo && key(r) < hi).collect();
+            let rows: Vec<&&ChainResult> = modelled.iter().filter(|r| key(r) >= lo && key(r) < hi).collect();
             if rows.is_empty() {
                 continue;
             }

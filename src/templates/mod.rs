@@ -145,6 +145,14 @@ pub struct TemplateModel {
     pub features: Vec<Option<confidence::Features>>,
     /// Residues placed by a loop of a known structure (loops.rs), for fitting.
     pub closed: Vec<bool>,
+    /// The whole model's estimated TM-score (confidence::estimated_tm).
+    pub estimated_tm: f64,
+}
+
+/// True when `templates` are tentative ones (search.rs: a search returns either hits that
+/// reach the cutoff or, when there are none, only tentative ones).
+pub fn are_tentative(templates: &[TemplateUse]) -> bool {
+    !templates.is_empty() && templates.iter().all(|t| t.tentative)
 }
 
 /// Searches the library and builds the model; `None` when no template passes the options.
@@ -218,7 +226,10 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], exclude: 
             }
         })
         .collect();
-    TemplateModel { structure, templates, features: trace.features, closed: trace.closed }
+    // Without a template (nothing chosen) the E-value terms are 0, as for an insignificant hit.
+    let first_evalue = chosen.first().map_or(f64::INFINITY, |s| s.hit.best_evalue());
+    let estimated_tm = confidence::estimated_tm(structure.mean_plddt() as f64, first_evalue);
+    TemplateModel { structure, templates, features: trace.features, closed: trace.closed, estimated_tm }
 }
 
 /// For each residue, how many residues away the nearest templated one is (0 for a templated
@@ -261,7 +272,7 @@ pub fn remarks(templates: &[TemplateUse], library_source: &str, options: &Search
         ];
     }
     let mut out = vec![format!("TEMPLATE-BASED MODEL; LIBRARY: {}", library_source.to_uppercase())];
-    if templates.iter().all(|t| t.tentative) {
+    if are_tentative(templates) {
         out.push(format!("NO TEMPLATE AT E-VALUE <= {max_evalue:.0E}: BUILT ON TENTATIVE TEMPLATES"));
         out.push(format!("(E-VALUE <= {:.0E}), A LOW-CONFIDENCE GUESS AT THE FOLD", options.tentative_evalue));
     }
