@@ -15,6 +15,7 @@ pub mod pdb;
 pub mod modelcif;
 pub mod archive;
 pub mod sequence;
+pub mod sidechains;
 pub mod templates;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;

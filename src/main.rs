@@ -55,6 +55,10 @@ USAGE:
       scored with TMscore and CA-lDDT against their own structure, with the estimated
       TM-score's calibration; writes DIR/chains.tsv and DIR/residues.tsv, prints markdown
       tables.
+  webfold sidechains INPUT.pdb --out OUTPUT.pdb
+      Repacks the side chains of the first chain of INPUT.pdb on its backbone (N, CA, C, O,
+      CB as given; residues without CB keep none) with webfold's rotamer packing
+      (docs/SIDECHAINS.md), as predictions get them; writes OUTPUT.pdb.
   webfold check DIR|FILE.pdb...
       Geometry report of PDB files (bond deviations, CA pairs closer than 3 A) as markdown.
   webfold data [ARGS...]
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
         Some("data") => data(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("check") => check(&args[1..]),
+        Some("sidechains") => sidechains(&args[1..]),
         Some("templates-benchmark") => templates_benchmark(&args[1..]),
         Some("search") => search(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
@@ -474,6 +479,24 @@ fn templates_benchmark(args: &[String]) -> Result<(), String> {
 }
 
 // ---- `webfold check` ------------------------------------------------------------------------
+
+fn sidechains(args: &[String]) -> Result<(), String> {
+    let (pos, named) = split_args(args, &["out"])?;
+    let (Some(input), Some(out)) = (pos.first(), one(&named, "out")) else {
+        return Err(format!("sidechains needs INPUT.pdb and --out OUTPUT.pdb\n\n{USAGE}"));
+    };
+    let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read '{input}': {e}"))?;
+    let residues = webfold::pdb::read_pdb(&text).map_err(|e| format!("{input}: {e}"))?;
+    let chain = residues.first().map(|r| r.chain).unwrap_or(' ');
+    let first: Vec<_> = residues.into_iter().take_while(|r| r.chain == chain).collect();
+    let mut s = webfold::pdb::structure_from_residues(&first).map_err(|e| format!("{input}: {e}"))?;
+    webfold::sidechains::add_side_chains(&mut s);
+    let title = format!("side chains repacked on the backbone of {}", Path::new(input).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+    std::fs::write(out, webfold::pdb::write_pdb(&s, &title)).map_err(|e| format!("cannot write '{out}': {e}"))?;
+    let placed = s.side.iter().filter(|a| !a.is_empty()).count();
+    eprintln!("{out}: {} residues, side chains placed on {placed}", s.len());
+    Ok(())
+}
 
 fn check(args: &[String]) -> Result<(), String> {
     let (pos, _) = split_args(args, &[])?;

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::fmt::Write as _;
 
+use crate::geometry::atoms::SideAtom;
 use crate::geometry::Structure;
 use crate::sequence::{one_letter, three_letter};
 
@@ -47,8 +48,9 @@ pub fn coordinate_shift(s: &Structure) -> [f64; 3] {
     shift
 }
 
-/// The atoms of residue `i` as the files list them: (name, position, element) for N, CA, C, O
-/// and CB (glycine has none), skipping any the structure lacks. Shared with the ModelCIF writer.
+/// The atoms of residue `i` as the files list them: (name, position, element) for N, CA, C, O,
+/// CB (glycine has none) and the side chain beyond CB, skipping any the structure lacks.
+/// Shared with the ModelCIF writer.
 pub fn residue_atoms(s: &Structure, i: usize) -> Vec<(&'static str, [f32; 3], &'static str)> {
     let mut atoms = Vec::with_capacity(5);
     if let Some(p) = s.n.get(i) {
@@ -63,6 +65,9 @@ pub fn residue_atoms(s: &Structure, i: usize) -> Vec<(&'static str, [f32; 3], &'
     }
     if let Some(Some(p)) = s.cb.get(i) {
         atoms.push(("CB", *p, "C"));
+    }
+    if let Some(side) = s.side.get(i) {
+        atoms.extend(side.iter().map(|a| (a.name, a.pos, a.element)));
     }
     atoms
 }
@@ -97,7 +102,7 @@ fn atom_line(out: &mut String, serial: usize, name: &str, res_name: &str, chain:
 }
 
 /// Write `s` as a PDB file: REMARK lines (webfold; the B-factor column holds pLDDT), MODEL 1,
-/// ATOM records N, CA, C, O, CB per residue (chain A, residues numbered from 1, UNK for X,
+/// ATOM records N, CA, C, O, CB and the side chain per residue (chain A, residues numbered from 1, UNK for X,
 /// occupancy 1.00, B-factor = pLDDT), TER, ENDMDL, END. Every line is exactly 80 columns.
 /// A structure that does not fit the coordinate columns (-999.999 ..= 9999.999) is first
 /// translated on the offending axes by [`coordinate_shift`] (noted in a REMARK); coordinates
@@ -118,7 +123,12 @@ pub fn write_pdb_with_remarks(s: &Structure, title: &str, remarks: &[String]) ->
     };
     let title = clean_text(title, 70);
     header(format!("TITLE     {}", if title.is_empty() { "webfold prediction".to_string() } else { title }));
-    header("REMARK   1 PREDICTED BY WEBFOLD (BACKBONE MODEL: N CA C O CB)".to_string());
+    if s.side.iter().any(|a| !a.is_empty()) {
+        header("REMARK   1 PREDICTED BY WEBFOLD (FULL-ATOM MODEL: BACKBONE, THEN SIDE CHAINS".to_string());
+        header("REMARK   1 FROM PROMOD3'S BACKBONE-DEPENDENT ROTAMER LIBRARY, PACKED AGAINST CLASHES)".to_string());
+    } else {
+        header("REMARK   1 PREDICTED BY WEBFOLD (BACKBONE MODEL: N CA C O CB)".to_string());
+    }
     header("REMARK   1 B-FACTOR COLUMN = PLDDT (PREDICTED LDDT-CA, 0-100, HIGHER IS BETTER)".to_string());
     header(format!("REMARK   1 MEAN PLDDT {:.2}", if l > 0 { s.mean_plddt() } else { 0.0 }));
     let shift = coordinate_shift(s);
@@ -300,10 +310,19 @@ pub fn read_ca_trace(text: &str) -> Result<(String, Vec<[f32; 3]>), PdbError> {
     Ok((seq, ca))
 }
 
-/// Rebuild a [`Structure`] from residues with N, CA, C and O (CB when present; pLDDT from the
-/// CA B-factor). A residue without N, CA, C or O is an error.
+/// The side-chain atoms beyond CB that webfold models for this residue type
+/// (src/sidechains), in its order, as far as the residue has them.
+fn side_atoms(r: &PdbResidue) -> Vec<SideAtom> {
+    let lib = crate::sidechains::SideChainLibrary::get();
+    let Some(rt) = lib.residues.get(&r.one_letter()) else { return Vec::new() };
+    rt.atoms.iter().filter_map(|spec| r.atom(spec.name).map(|a| SideAtom { name: spec.name, element: spec.element, pos: a.pos })).collect()
+}
+
+/// Rebuild a [`Structure`] from residues with N, CA, C and O (CB and the side-chain atoms
+/// webfold models when present, other atoms such as hydrogens and OXT not read; pLDDT from
+/// the CA B-factor). A residue without N, CA, C or O is an error.
 pub fn structure_from_residues(residues: &[PdbResidue]) -> Result<Structure, PdbError> {
-    let mut s = Structure { sequence: String::new(), n: vec![], ca: vec![], c: vec![], o: vec![], cb: vec![], plddt: vec![] };
+    let mut s = Structure { sequence: String::new(), n: vec![], ca: vec![], c: vec![], o: vec![], cb: vec![], side: vec![], plddt: vec![] };
     for r in residues {
         let get = |name: &str| {
             r.atom(name).map(|a| a.pos).ok_or_else(|| PdbError {
@@ -317,6 +336,7 @@ pub fn structure_from_residues(residues: &[PdbResidue]) -> Result<Structure, Pdb
         s.c.push(get("C")?);
         s.o.push(get("O")?);
         s.cb.push(r.atom("CB").map(|a| a.pos));
+        s.side.push(side_atoms(r));
         s.plddt.push(r.atom("CA").map(|a| a.b_factor).unwrap_or(0.0));
     }
     Ok(s)

@@ -123,7 +123,8 @@ async fn read_async<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, String> {
     Ok(to_vec(data))
 }
 
-/// Network N/CA/C (`[L, 3, 3]` flattened) and pLDDT -> relaxed, completed backbone (D8).
+/// Network N/CA/C (`[L, 3, 3]` flattened) and pLDDT -> relaxed, completed backbone (D8) with
+/// side chains (src/sidechains).
 pub fn structure_from_network(sequence: &str, atoms: &[f32], plddt: &[f32]) -> Structure {
     let l = plddt.len();
     assert_eq!(atoms.len(), l * 9, "atoms must hold N, CA, C for every residue");
@@ -134,5 +135,7 @@ pub fn structure_from_network(sequence: &str, atoms: &[f32], plddt: &[f32]) -> S
     relax(&mut n, &mut ca, &mut c);
     // NaN (a diverged network) becomes 0, the lowest confidence.
     let plddt: Vec<f32> = plddt.iter().map(|p| if p.is_nan() { 0.0 } else { p.clamp(0.0, 100.0) }).collect();
-    complete_backbone(sequence, &n, &ca, &c, &plddt)
+    let mut s = complete_backbone(sequence, &n, &ca, &c, &plddt);
+    crate::sidechains::add_side_chains(&mut s);
+    s
 }

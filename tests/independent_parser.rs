@@ -103,12 +103,16 @@ fn gemmi_reads_predicted_pdbs() {
             assert_eq!(res["het"].as_str().unwrap(), "A", "{id} residue {i}: not an ATOM record");
             let atoms = res["atoms"].as_array().unwrap();
             let names: Vec<&str> = atoms.iter().map(|a| a[0].as_str().unwrap()).collect();
-            let want: &[&str] = if aa == 'G' { &["N", "CA", "C", "O"] } else { &["N", "CA", "C", "O", "CB"] };
+            let mut want: Vec<&str> = if aa == 'G' { vec!["N", "CA", "C", "O"] } else { vec!["N", "CA", "C", "O", "CB"] };
+            if let Some(rt) = webfold::sidechains::SideChainLibrary::get().residues.get(&aa) {
+                want.extend(rt.atoms.iter().map(|a| a.name));
+            }
             assert_eq!(names, want, "{id} residue {i} atoms");
             let b0 = atoms[0][5].as_f64().unwrap();
             for (a, m) in atoms.iter().zip(&mine.atoms) {
                 let name = a[0].as_str().unwrap();
                 assert_eq!(a[1].as_str().unwrap(), &name[..1], "{id} residue {i} {name}: element");
+                assert_eq!(name, m.name, "{id} residue {i}: atom order");
                 for t in 0..3 {
                     let (x, y) = (a[2 + t].as_f64().unwrap(), m.pos[t] as f64);
                     assert!((x - y).abs() < 1e-3, "{id} residue {i} {name}: gemmi {x} vs webfold {y}");

@@ -608,7 +608,8 @@ fn random_structure(rng: &mut XorShift, len: usize) -> Structure {
             _ => ALPHABET[rng.below(20)] as char,
         })
         .collect();
-    Structure { sequence, n, ca, c, o, cb, plddt }
+    let side = vec![Vec::new(); ca.len()];
+    Structure { sequence, n, ca, c, o, cb, side, plddt }
 }
 
 fn random_title(rng: &mut XorShift) -> String {

@@ -29,6 +29,8 @@ pub struct Structure {
     pub o: Vec<[f32; 3]>,
     /// `None` for glycine.
     pub cb: Vec<Option<[f32; 3]>>,
+    /// Side-chain atoms beyond CB of each residue (src/sidechains); empty where none were built.
+    pub side: Vec<Vec<SideAtom>>,
     /// Per-residue pLDDT, 0..100.
     pub plddt: Vec<f32>,
 }
@@ -51,6 +53,14 @@ impl Structure {
         let s: f64 = self.plddt.iter().map(|&p| p as f64).sum();
         (s / self.plddt.len() as f64) as f32
     }
+}
+
+/// One side-chain atom beyond CB (names and elements as in the PDB's chemical components).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SideAtom {
+    pub name: &'static str,
+    pub element: &'static str,
+    pub pos: [f32; 3],
 }
 
 /// N, CA and C coordinates of a chain.
@@ -121,7 +131,8 @@ fn place_cb(n: V3, ca: V3, c: V3) -> V3 {
     add(ca, scale(d, ideal::CA_CB))
 }
 
-/// Add O and CB (non-glycine) to N/CA/C (D5) and bundle everything into a [`Structure`].
+/// Add O and CB (non-glycine) to N/CA/C (D5) and bundle everything into a [`Structure`]
+/// (without side chains beyond CB: sidechains::add_side_chains adds them).
 ///
 /// The residue count is `ca.len()`; `sequence` (one letter per residue, case-insensitive),
 /// `n`, `c` and `plddt` must have the same length: that is an internal invariant of the
@@ -141,5 +152,5 @@ pub fn complete_backbone(sequence: &str, n: &[[f32; 3]], ca: &[[f32; 3]], c: &[[
         o.push(v32(oi.unwrap_or_else(|| place_o_terminal(ni, cai, ci))));
         cb.push(if aa == 'G' { None } else { Some(v32(place_cb(ni, cai, ci))) });
     }
-    Structure { sequence: seq, n: n.to_vec(), ca: ca.to_vec(), c: c.to_vec(), o, cb, plddt: plddt.to_vec() }
+    Structure { sequence: seq, n: n.to_vec(), ca: ca.to_vec(), c: c.to_vec(), o, cb, side: vec![Vec::new(); l], plddt: plddt.to_vec() }
 }

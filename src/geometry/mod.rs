@@ -6,6 +6,7 @@
 
 pub mod atoms;
 pub mod check;
+pub mod portable;
 pub mod relax;
 pub mod superpose;
 

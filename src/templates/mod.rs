@@ -193,7 +193,8 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], exclude: 
             p.clamp(0.0, 100.0) as f32
         })
         .collect();
-    let structure = complete_backbone(sequence, &n, &ca, &c, &plddt);
+    let mut structure = complete_backbone(sequence, &n, &ca, &c, &plddt);
+    crate::sidechains::add_side_chains(&mut structure);
     debug_assert!(structure.ca.iter().all(|p| v64(*p).iter().all(|x| x.is_finite())));
     let templates = chosen
         .iter()

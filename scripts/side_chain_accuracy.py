@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Side-chain accuracy of models against native structures: chi angles and clashes.
+
+    python3 scripts/side_chain_accuracy.py --pred DIR --native DIR --ids FILE [--ids FILE ...]
+
+Residue i of DIR/<id>.pdb is compared with the i-th residue (with CA) of the native's first
+chain, as webfold numbers its models (the sequences must agree). A chi angle is right when it
+is within 40 degrees of the native's (chi2 of ASP, PHE, TYR and chi3 of GLU are taken modulo
+180 degrees: their two terminal atoms are equivalent). chi1 counts residues whose chi1 is right;
+chi1+2 those whose chi1 and chi2 are both right (residues with at least two chi angles).
+Clashes: pairs of heavy atoms of different residues closer than 2.5 A, per 1000 atoms; backbone
+pairs of consecutive residues (the peptide bond and the 1-3 pairs across it), proline CD with
+the previous C and cysteine SG-SG (disulfides) do not count. Prints a markdown table per id list.
+Needs gemmi.
+"""
+import argparse
+import math
+import os
+import sys
+
+import gemmi
+
+sys.path.insert(0, os.path.dirname(__file__))
+from build_sidechain_geometry import CHIS, THREE  # noqa: E402
+
+LETTER = {v: k for k, v in THREE.items()}
+BACKBONE = {"N", "CA", "C", "O"}
+SYMMETRIC = {("D", 2), ("F", 2), ("Y", 2), ("E", 3)}
+
+
+KEEP = []  # the structures the residues belong to (gemmi residues do not keep them alive)
+
+
+def first_chain(path):
+    st = gemmi.read_structure(path)
+    st.remove_hydrogens()
+    KEEP.append(st)
+    chain = st[0][0]
+    return [r for r in chain if r.find_atom("CA", "*")]
+
+
+def chis(res, letter):
+    out = []
+    for names in CHIS.get(letter, []):
+        atoms = [res.find_atom(n, "*") for n in names]
+        if any(a is None for a in atoms):
+            out.append(None)
+        else:
+            out.append(math.degrees(gemmi.calculate_dihedral(*(a.pos for a in atoms))))
+    return out
+
+
+def close(a, b, period):
+    d = abs((a - b + period / 2) % period - period / 2)
+    return d <= 40.0
+
+
+def clashes(residues):
+    atoms = [(i, a) for i, r in enumerate(residues) for a in r]
+    count = 0
+    grid = {}
+    for k, (i, a) in enumerate(atoms):
+        key = tuple(int(math.floor(c / 2.5)) for c in (a.pos.x, a.pos.y, a.pos.z))
+        grid.setdefault(key, []).append(k)
+    for k, (i, a) in enumerate(atoms):
+        key = tuple(int(math.floor(c / 2.5)) for c in (a.pos.x, a.pos.y, a.pos.z))
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for dz in (-1, 0, 1):
+                    for m in grid.get((key[0] + dx, key[1] + dy, key[2] + dz), []):
+                        if m <= k:
+                            continue
+                        j, b = atoms[m]
+                        if i == j or a.pos.dist(b.pos) >= 2.5:
+                            continue
+                        if abs(i - j) == 1 and a.name in BACKBONE and b.name in BACKBONE:
+                            continue  # the peptide bond and the 1-3 pairs across it
+                        if abs(i - j) == 1 and {a.name, b.name} == {"CD", "C"}:
+                            continue  # proline's CD is bonded to its N, 1-3 to the previous C
+                        if a.name == "SG" and b.name == "SG":
+                            continue
+                        count += 1
+    return count, len(atoms)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pred", required=True)
+    ap.add_argument("--native", required=True)
+    ap.add_argument("--ids", action="append", required=True)
+    args = ap.parse_args()
+    for ids_file in args.ids:
+        ids = [l.split()[0] for l in open(ids_file) if l.strip()]
+        print(f"\n{os.path.basename(ids_file)}\n")
+        print("| target | residues | chi1 | chi1+2 | clashes / 1000 atoms (model) | (native) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        tot = [0, 0, 0, 0]
+        clash_tot = [0, 0, 0, 0]
+        for t in ids:
+            pred, nat = first_chain(os.path.join(args.pred, t + ".pdb")), first_chain(os.path.join(args.native, t + ".pdb"))
+            if len(pred) != len(nat):
+                sys.exit(f"{t}: {len(pred)} model residues against {len(nat)} native ones")
+            c1 = n1 = c12 = n12 = 0
+            for p, q in zip(pred, nat):
+                letter = LETTER.get(q.name)
+                if letter is None or LETTER.get(p.name) != letter:
+                    if letter is not None and p.name != q.name:
+                        sys.exit(f"{t}: residue {q.seqid} is {q.name} in the native, {p.name} in the model")
+                    continue
+                a, b = chis(p, letter), chis(q, letter)
+                if not a or a[0] is None or b[0] is None:
+                    continue
+                ok = [x is not None and y is not None and close(x, y, 180.0 if (letter, k + 1) in SYMMETRIC else 360.0) for k, (x, y) in enumerate(zip(a, b))]
+                n1 += 1
+                c1 += ok[0]
+                if len(ok) >= 2 and b[1] is not None:
+                    n12 += 1
+                    c12 += ok[0] and ok[1]
+            cm, am = clashes(pred)
+            cn, an = clashes(nat)
+            tot = [tot[0] + c1, tot[1] + n1, tot[2] + c12, tot[3] + n12]
+            clash_tot = [clash_tot[0] + cm, clash_tot[1] + am, clash_tot[2] + cn, clash_tot[3] + an]
+            print(f"| {t} | {n1} | {100 * c1 / max(n1, 1):.1f}% | {100 * c12 / max(n12, 1):.1f}% | {1000 * cm / max(am, 1):.2f} | {1000 * cn / max(an, 1):.2f} |")
+        print(f"| all | {tot[1]} | {100 * tot[0] / max(tot[1], 1):.1f}% | {100 * tot[2] / max(tot[3], 1):.1f}% "
+              f"| {1000 * clash_tot[0] / max(clash_tot[1], 1):.2f} | {1000 * clash_tot[2] / max(clash_tot[3], 1):.2f} |")
+
+
+if __name__ == "__main__":
+    main()

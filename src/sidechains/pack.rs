@@ -1,0 +1,188 @@
+//! Rotamer choice: every residue's rotamers from the backbone-dependent library (its phi/psi
+//! cell), scored by how much less probable they are than the cell's best plus a repulsion
+//! term for atoms closer than contact distance, chosen residue by residue given the others
+//! (iterated conditional modes), and pairs of clashing residues together, until no choice
+//! changes.
+
+use super::build::side_chain;
+use super::library::{ResidueType, SideChainLibrary};
+use crate::geometry::portable::atan2;
+use crate::geometry::{cross, dot, norm, sub, v64, Structure, V3};
+
+/// Weight of the repulsion (per A^2 of overlap squared) against the library's -ln(p) units.
+pub const REPULSION: f64 = 30.0;
+/// Residues whose CAs are further apart than this cannot touch (two arginines reach ~7 A).
+const NEIGHBOUR_CA: f64 = 16.0;
+/// Two residues whose side chains repel each other by more than this are also moved together.
+const PAIR_MOVE: f64 = 1.0;
+/// Sweeps of the residue-by-residue choice at most (it usually settles in 2-3).
+const MAX_SWEEPS: usize = 8;
+/// phi / psi used where the chain has none (first / last residue): the most common region
+/// of coil residues.
+const TERMINAL_PHI: f64 = -70.0;
+const TERMINAL_PSI: f64 = 140.0;
+
+/// Contact distance (A) below which two heavy atoms repel: polar pairs may hydrogen-bond,
+/// two sulfurs may form a disulfide.
+fn contact(a: &str, b: &str) -> f64 {
+    let polar = |e: &str| e == "N" || e == "O";
+    match (a, b) {
+        ("S", "S") => 1.9,
+        _ if polar(a) && polar(b) => 2.6,
+        _ if polar(a) || polar(b) => 3.0,
+        _ => 3.2,
+    }
+}
+
+fn repulsion(p: V3, ea: &str, q: V3, eb: &str) -> f64 {
+    let d = sub(p, q);
+    let r = contact(ea, eb);
+    let d2 = dot(d, d);
+    if d2 >= r * r {
+        return 0.0;
+    }
+    let overlap = r - d2.sqrt();
+    REPULSION * overlap * overlap
+}
+
+/// Torsion (degrees, IUPAC sign) with the portable atan2.
+pub fn torsion_deg(p0: V3, p1: V3, p2: V3, p3: V3) -> f64 {
+    let (b1, b2, b3) = (sub(p1, p0), sub(p2, p1), sub(p3, p2));
+    let y = norm(b2) * dot(b1, cross(b2, b3));
+    let x = dot(cross(b1, b2), cross(b2, b3));
+    atan2(y, x).to_degrees()
+}
+
+/// One residue's candidates: atoms (with elements) and the library penalty of each rotamer.
+struct Candidates {
+    residue: usize,
+    elements: Vec<&'static str>,
+    atoms: Vec<Vec<V3>>,
+    penalty: Vec<f64>,
+    chis: Vec<Vec<f64>>,
+}
+
+/// The chosen rotamer of each residue that has one: (residue index, chi angles, atoms).
+pub type Packed = Vec<(usize, Vec<f64>, Vec<V3>)>;
+
+/// Chooses a rotamer for every residue of `s` whose type has side-chain atoms beyond CB.
+pub fn pack(s: &Structure, lib: &SideChainLibrary) -> Packed {
+    let l = s.len();
+    let seq: Vec<char> = s.sequence.chars().collect();
+    let (n, ca, c) = (|i: usize| v64(s.n[i]), |i: usize| v64(s.ca[i]), |i: usize| v64(s.c[i]));
+    let mut residues: Vec<Candidates> = Vec::new();
+    for i in 0..l {
+        let (Some(rt), Some(Some(cb))) = (seq.get(i).and_then(|a| lib.residues.get(a)), s.cb.get(i)) else { continue };
+        let phi = if i > 0 { torsion_deg(c(i - 1), n(i), ca(i), c(i)) } else { TERMINAL_PHI };
+        let psi = if i + 1 < l { torsion_deg(n(i), ca(i), c(i), n(i + 1)) } else { TERMINAL_PSI };
+        let rotamers = lib.rotamers(rt, phi, psi);
+        let atoms = rotamers.iter().map(|r| side_chain(rt, n(i), ca(i), v64(*cb), &r.chis)).collect();
+        residues.push(Candidates {
+            residue: i,
+            elements: elements(rt),
+            atoms,
+            penalty: rotamers.iter().map(|r| r.penalty).collect(),
+            chis: rotamers.iter().map(|r| r.chis.clone()).collect(),
+        });
+    }
+    // Fixed atoms every rotamer meets: backbone and CB of residues not adjacent to its own
+    // (the library's backbone dependence already holds the neighbours' effect), and the CBs
+    // of the adjacent ones.
+    let near = |i: usize, j: usize| {
+        let d = sub(ca(i), ca(j));
+        dot(d, d) < NEIGHBOUR_CA * NEIGHBOUR_CA
+    };
+    let backbone = |j: usize| -> Vec<(V3, &'static str)> {
+        let mut v = vec![(n(j), "N"), (ca(j), "C"), (c(j), "C"), (v64(s.o[j]), "O")];
+        if let Some(Some(cb)) = s.cb.get(j) {
+            v.push((v64(*cb), "C"));
+        }
+        v
+    };
+    let self_energy: Vec<Vec<f64>> = residues
+        .iter()
+        .map(|cand| {
+            let i = cand.residue;
+            let mut fixed: Vec<(V3, &'static str)> = Vec::new();
+            for j in (0..l).filter(|&j| j != i && near(i, j)) {
+                if j.abs_diff(i) == 1 {
+                    if let Some(Some(cb)) = s.cb.get(j) {
+                        fixed.push((v64(*cb), "C"));
+                    }
+                } else {
+                    fixed.extend(backbone(j));
+                }
+            }
+            cand.atoms
+                .iter()
+                .zip(&cand.penalty)
+                .map(|(atoms, &p)| p + atoms.iter().zip(&cand.elements).map(|(&a, &ea)| fixed.iter().map(|&(q, eb)| repulsion(a, ea, q, eb)).sum::<f64>()).sum::<f64>())
+                .collect()
+        })
+        .collect();
+    // Side-chain neighbours of each packed residue (indices into `residues`).
+    let neighbours: Vec<Vec<usize>> = (0..residues.len()).map(|a| (0..residues.len()).filter(|&b| b != a && near(residues[a].residue, residues[b].residue)).collect()).collect();
+    let pair = |a: usize, ra: usize, b: usize, rb: usize| -> f64 {
+        let (x, y) = (&residues[a], &residues[b]);
+        x.atoms[ra].iter().zip(&x.elements).map(|(&p, &ep)| y.atoms[rb].iter().zip(&y.elements).map(|(&q, &eq)| repulsion(p, ep, q, eq)).sum::<f64>()).sum()
+    };
+    // Energy of rotamer r of residue a with every neighbour b in its current choice.
+    let single = |a: usize, r: usize, choice: &[usize], skip: Option<usize>| -> f64 { self_energy[a][r] + neighbours[a].iter().filter(|&&b| Some(b) != skip).map(|&b| pair(a, r, b, choice[b])).sum::<f64>() };
+    let mut choice: Vec<usize> = self_energy.iter().map(|e| argmin(e)).collect();
+    for _ in 0..MAX_SWEEPS {
+        let mut changed = false;
+        // Residue by residue, each given the others' current choice.
+        for a in 0..residues.len() {
+            let energies: Vec<f64> = (0..residues[a].atoms.len()).map(|r| single(a, r, &choice, None)).collect();
+            let best = argmin(&energies);
+            if energies[best] < energies[choice[a]] {
+                choice[a] = best;
+                changed = true;
+            }
+        }
+        // Two clashing residues at once: one residue alone cannot leave a clash when its
+        // other rotamers clash with the backbone and the neighbour's are blocked by it.
+        for a in 0..residues.len() {
+            for &b in &neighbours[a] {
+                if b < a || pair(a, choice[a], b, choice[b]) < PAIR_MOVE {
+                    continue;
+                }
+                let joint = |ra: usize, rb: usize| single(a, ra, &choice, Some(b)) + single(b, rb, &choice, Some(a)) + pair(a, ra, b, rb);
+                let current = joint(choice[a], choice[b]);
+                let mut best = (current, choice[a], choice[b]);
+                for ra in 0..residues[a].atoms.len() {
+                    for rb in 0..residues[b].atoms.len() {
+                        let e = joint(ra, rb);
+                        if e < best.0 {
+                            best = (e, ra, rb);
+                        }
+                    }
+                }
+                if best.0 < current {
+                    choice[a] = best.1;
+                    choice[b] = best.2;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    residues.into_iter().zip(choice).map(|(cand, r)| (cand.residue, cand.chis[r].clone(), cand.atoms[r].clone())).collect()
+}
+
+fn elements(rt: &ResidueType) -> Vec<&'static str> {
+    rt.atoms.iter().map(|a| a.element).collect()
+}
+
+/// Index of the smallest value (the first of equal ones).
+fn argmin(values: &[f64]) -> usize {
+    let mut best = 0;
+    for (k, &v) in values.iter().enumerate() {
+        if v < values[best] {
+            best = k;
+        }
+    }
+    best
+}
