@@ -11,8 +11,8 @@ use crate::geometry::{cross, dot, norm, sub, v64, Structure, V3};
 
 /// Weight of the repulsion (per A^2 of overlap squared) against the library's -ln(p) units.
 pub const REPULSION: f64 = 30.0;
-/// Residues whose CAs are further apart than this cannot touch (two arginines reach ~7 A).
-const NEIGHBOUR_CA: f64 = 16.0;
+/// The largest contact distance of [`contact`].
+const MAX_CONTACT: f64 = 3.2;
 /// Two residues whose side chains repel each other by more than this are also moved together.
 const PAIR_MOVE: f64 = 1.0;
 /// Sweeps of the residue-by-residue choice at most (it usually settles in 2-3).
@@ -85,33 +85,28 @@ pub fn pack(s: &Structure, lib: &SideChainLibrary) -> Packed {
             chis: rotamers.iter().map(|r| r.chis.clone()).collect(),
         });
     }
+    // Each residue's reach: the furthest any of its rotamers' atoms gets from its CB. Atoms
+    // further than reach + the largest contact distance cannot interact with it.
+    let reach: Vec<(V3, f64)> = residues
+        .iter()
+        .map(|cand| {
+            let cb = s.cb[cand.residue].map(v64).unwrap_or(ca(cand.residue));
+            (cb, cand.atoms.iter().flatten().map(|&p| norm(sub(p, cb))).fold(0.0, f64::max) + MAX_CONTACT)
+        })
+        .collect();
     // Fixed atoms every rotamer meets: backbone and CB of residues not adjacent to its own
     // (the library's backbone dependence already holds the neighbours' effect), and the CBs
     // of the adjacent ones.
-    let near = |i: usize, j: usize| {
-        let d = sub(ca(i), ca(j));
-        dot(d, d) < NEIGHBOUR_CA * NEIGHBOUR_CA
-    };
-    let backbone = |j: usize| -> Vec<(V3, &'static str)> {
-        let mut v = vec![(n(j), "N"), (ca(j), "C"), (c(j), "C"), (v64(s.o[j]), "O")];
-        if let Some(Some(cb)) = s.cb.get(j) {
-            v.push((v64(*cb), "C"));
-        }
-        v
-    };
     let self_energy: Vec<Vec<f64>> = residues
         .iter()
-        .map(|cand| {
+        .zip(&reach)
+        .map(|(cand, &(centre, radius))| {
             let i = cand.residue;
             let mut fixed: Vec<(V3, &'static str)> = Vec::new();
-            for j in (0..l).filter(|&j| j != i && near(i, j)) {
-                if j.abs_diff(i) == 1 {
-                    if let Some(Some(cb)) = s.cb.get(j) {
-                        fixed.push((v64(*cb), "C"));
-                    }
-                } else {
-                    fixed.extend(backbone(j));
-                }
+            for j in (0..l).filter(|&j| j != i) {
+                let cb = s.cb[j].map(|p| (v64(p), "C"));
+                let atoms: Vec<(V3, &'static str)> = if j.abs_diff(i) == 1 { cb.into_iter().collect() } else { [(n(j), "N"), (ca(j), "C"), (c(j), "C"), (v64(s.o[j]), "O")].into_iter().chain(cb).collect() };
+                fixed.extend(atoms.into_iter().filter(|&(q, _)| norm(sub(q, centre)) < radius));
             }
             cand.atoms
                 .iter()
@@ -120,8 +115,11 @@ pub fn pack(s: &Structure, lib: &SideChainLibrary) -> Packed {
                 .collect()
         })
         .collect();
-    // Side-chain neighbours of each packed residue (indices into `residues`).
-    let neighbours: Vec<Vec<usize>> = (0..residues.len()).map(|a| (0..residues.len()).filter(|&b| b != a && near(residues[a].residue, residues[b].residue)).collect()).collect();
+    // Side-chain neighbours of each packed residue (indices into `residues`): those whose
+    // reaches overlap.
+    let neighbours: Vec<Vec<usize>> = (0..residues.len())
+        .map(|a| (0..residues.len()).filter(|&b| b != a && norm(sub(reach[a].0, reach[b].0)) < reach[a].1 + reach[b].1 - MAX_CONTACT).collect())
+        .collect();
     let pair = |a: usize, ra: usize, b: usize, rb: usize| -> f64 {
         let (x, y) = (&residues[a], &residues[b]);
         x.atoms[ra].iter().zip(&x.elements).map(|(&p, &ep)| y.atoms[rb].iter().zip(&y.elements).map(|(&q, &eq)| repulsion(p, ep, q, eq)).sum::<f64>()).sum()
