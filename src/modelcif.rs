@@ -141,7 +141,7 @@ pub fn write_modelcif(s: &Structure, title: &str, templates: &[TemplateUse], est
     if !templates.is_empty() {
         write_templates(&mut o, templates, &ids);
     }
-    write_protocol(&mut o, templates);
+    write_protocol(&mut o, templates, s.side.iter().any(|a| !a.is_empty()));
     let model_type = if templates.is_empty() { "'Ab initio model'" } else { "'Homology model'" };
     loop_header(&mut o, "ma_model_list", &["ordinal_id", "model_name", "data_id", "model_type"]);
     let _ = writeln!(o, "1 'webfold model' {} {model_type}\n#", ids.model());
@@ -278,10 +278,11 @@ fn write_templates(o: &mut String, templates: &[TemplateUse], ids: &DataIds) {
 }
 
 /// `_ma_protocol_step`: a template search then modelling, or the network alone.
-fn write_protocol(o: &mut String, templates: &[TemplateUse]) {
+fn write_protocol(o: &mut String, templates: &[TemplateUse], side_chains: bool) {
+    let packed = if side_chains { " Side chains from ProMod3's backbone-dependent rotamer library, packed against clashes." } else { "" };
     loop_header(o, "ma_protocol_step", &["ordinal_id", "protocol_id", "step_id", "method_type", "step_name", "details", "software_group_id", "input_data_group_id", "output_data_group_id"]);
     if templates.is_empty() {
-        let _ = writeln!(o, "1 1 1 modeling 'network prediction' {} 1 1 4", value("No template was used: the structure is the single-sequence network's own prediction, relaxed; its pLDDT says how little it can be trusted."));
+        let _ = writeln!(o, "1 1 1 modeling 'network prediction' {} 1 1 4", value(&format!("No template was used: the structure is the single-sequence network's own prediction, relaxed; its pLDDT says how little it can be trusted.{packed}")));
     } else {
         let tentative = if crate::templates::are_tentative(templates) { " No hit reached the E-value cutoff: the templates are tentative (weak hits), a low-confidence guess at the fold." } else { "" };
         let _ = writeln!(
@@ -292,7 +293,7 @@ fn write_protocol(o: &mut String, templates: &[TemplateUse]) {
         let _ = writeln!(
             o,
             "2 1 2 modeling 'template-based modelling' {} 1 3 4",
-            value("Aligned residues take their template's CA; gaps closed with fragments of known structure, N and C rebuilt from the CA trace, relaxed; pLDDT from a function of the alignment and the templates' agreement, fitted against true lDDT.")
+            value(&format!("Aligned residues take their template's CA; gaps closed with fragments of known structure, N and C rebuilt from the CA trace, relaxed; pLDDT from a function of the alignment and the templates' agreement, fitted against true lDDT.{packed}"))
         );
     }
     o.push_str("#\n");
