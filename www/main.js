@@ -15,7 +15,7 @@ const els = {
   useTemplates: $('use-templates'), evalue: $('template-evalue'), exclude: $('exclude-templates'),
   maxIdentity: $('max-template-identity'), tentative: $('tentative-evalue'), library: $('library'), libraryText: $('library-text'),
   libraryProgress: $('library-progress'), templates: $('templates'), templateRows: $('template-rows'),
-  templateNote: $('template-note'), alignmentText: $('alignment-text'),
+  templateNote: $('template-note'), alignmentText: $('alignment-text'), sideChains: $('side-chains'),
 };
 
 // AlphaFold DB pLDDT bands.
@@ -460,7 +460,9 @@ function showTemplates(r) {
   els.templateNote.hidden = !r.template_note;
 }
 
+let shownPdb = null;
 function drawStructure(pdb) {
+  shownPdb = pdb;
   if (typeof $3Dmol === 'undefined') {
     els.viewer.textContent = 'The 3D viewer did not load.';
     return;
@@ -473,6 +475,8 @@ function drawStructure(pdb) {
     const colorfunc = (atom) => bandColor(atom.b);
     viewer.setStyle({}, { cartoon: { colorfunc, thickness: 0.4 } });
     viewer.addStyle({ atom: 'CA' }, { sphere: { colorfunc, radius: 0.35 } });
+    // Side chains as sticks from CA on (the backbone's N, C and O stay in the cartoon).
+    if (els.sideChains.checked) viewer.addStyle({ atom: ['N', 'C', 'O'], invert: true }, { stick: { colorfunc, radius: 0.15 } });
     viewer.zoomTo();
     viewer.render();
   } catch (e) {
@@ -480,6 +484,7 @@ function drawStructure(pdb) {
     els.viewer.textContent = `3D view unavailable (${e.message || e}); the PDB file and the plot are still valid.`;
   }
 }
+els.sideChains.addEventListener('change', () => { if (shownPdb) drawStructure(shownPdb); });
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svgEl(name, attrs, text) {

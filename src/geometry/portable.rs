@@ -22,25 +22,19 @@ pub fn sin_cos(x: f64) -> (f64, f64) {
 
 /// Taylor series of sin on |r| <= pi/4 (terms to r^21: error below 1e-19).
 fn sin_series(r: f64) -> f64 {
-    let r2 = r * r;
-    let mut term = r;
-    let mut sum = r;
-    let mut k = 1.0;
-    for _ in 0..10 {
-        term = -term * r2 / ((k + 1.0) * (k + 2.0));
-        sum += term;
-        k += 2.0;
-    }
-    sum
+    alternating_series(r * r, r, 1.0, 10)
 }
 
 /// Taylor series of cos on |r| <= pi/4 (terms to r^22).
 fn cos_series(r: f64) -> f64 {
-    let r2 = r * r;
-    let mut term = 1.0;
-    let mut sum = 1.0;
-    let mut k = 0.0;
-    for _ in 0..11 {
+    alternating_series(r * r, 1.0, 0.0, 11)
+}
+
+/// first - first r2 / ((k+1)(k+2)) + ...: each term the previous one times -r2 / ((k+1)(k+2)),
+/// k growing by 2, `terms` terms after the first.
+fn alternating_series(r2: f64, first: f64, k: f64, terms: usize) -> f64 {
+    let (mut term, mut sum, mut k) = (first, first, k);
+    for _ in 0..terms {
         term = -term * r2 / ((k + 1.0) * (k + 2.0));
         sum += term;
         k += 2.0;

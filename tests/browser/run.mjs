@@ -369,6 +369,14 @@ async function checkTemplated(page, label, native, tmp) {
   checkBackbone(dl.pdb, `${label} T1016`, T1016_SEQ);
   compareNative(dl.pdb, native.pdb, `${label} T1016`, 0.001);
   check(await page.locator('#plot circle').count() === T1016_SEQ.length, `${label} T1016: pLDDT plot has one point per residue`);
+  const sideAtoms = dl.pdb.split('\n').filter((l) => l.startsWith('ATOM') && !['N', 'CA', 'C', 'O', 'CB'].includes(l.slice(12, 16).trim())).length;
+  check(/FULL-ATOM MODEL/.test(dl.pdb) && sideAtoms > 5 * T1016_SEQ.length / 2, `${label} T1016: the PDB is a full-atom model (${sideAtoms} side-chain atoms beyond CB)`);
+  // Side chains as sticks on demand: the view is redrawn, still a canvas, no error.
+  await page.getByLabel('Show side chains').check();
+  await page.waitForTimeout(300);
+  const viewerText = await page.locator('#viewer').textContent();
+  check(await page.locator('#viewer canvas').count() > 0 && !/unavailable|did not load/.test(viewerText), `${label} T1016: the 3D view redraws with side chains shown`);
+  await page.getByLabel('Show side chains').uncheck();
 }
 
 // T1008 on tentative templates: the page says so above the table, which names the CLI's
