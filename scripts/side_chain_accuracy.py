@@ -8,7 +8,8 @@ chain, as webfold numbers its models (the sequences must agree). A chi angle is 
 is within 40 degrees of the native's (chi2 of ASP, PHE, TYR and chi3 of GLU are taken modulo
 180 degrees: their two terminal atoms are equivalent). chi1 counts residues whose chi1 is right;
 chi1+2 those whose chi1 and chi2 are both right (residues with at least two chi angles).
-Clashes: pairs of heavy atoms of different residues closer than 2.5 A, per 1000 atoms; backbone
+Clashes: pairs of heavy atoms of different residues closer than 2.5 A, per 1000 atoms (last column:
+only the model's residues with pLDDT at least --confident, default 70); backbone
 pairs of consecutive residues (the peptide bond and the 1-3 pairs across it), proline CD with
 the previous C and cysteine SG-SG (disulfides) do not count. Prints a markdown table per id list.
 Needs gemmi.
@@ -55,9 +56,11 @@ def close(a, b, period):
     return d <= 40.0
 
 
-def clashes(residues):
+def clashes(residues, min_b=None):
+    """Clashes and atoms, all of them or (min_b) those of residues whose CA B-factor (a model's
+    pLDDT) is at least min_b, each clash counting half for each of its two residues."""
     atoms = [(i, a) for i, r in enumerate(residues) for a in r]
-    count = 0
+    per_residue = [0] * len(residues)
     grid = {}
     for k, (i, a) in enumerate(atoms):
         key = tuple(int(math.floor(c / 2.5)) for c in (a.pos.x, a.pos.y, a.pos.z))
@@ -79,8 +82,10 @@ def clashes(residues):
                             continue  # proline's CD is bonded to its N, 1-3 to the previous C
                         if a.name == "SG" and b.name == "SG":
                             continue
-                        count += 1
-    return count, len(atoms)
+                        per_residue[i] += 1
+                        per_residue[j] += 1
+    keep = [min_b is None or r.find_atom("CA", "*").b_iso >= min_b for r in residues]
+    return sum(c for c, k in zip(per_residue, keep) if k) / 2, sum(len(r) for r, k in zip(residues, keep) if k)
 
 
 def main():
@@ -88,14 +93,15 @@ def main():
     ap.add_argument("--pred", required=True)
     ap.add_argument("--native", required=True)
     ap.add_argument("--ids", action="append", required=True)
+    ap.add_argument("--confident", type=float, default=70.0, help="pLDDT of the model's confident residues (last column)")
     args = ap.parse_args()
     for ids_file in args.ids:
         ids = [l.split()[0] for l in open(ids_file) if l.strip()]
         print(f"\n{os.path.basename(ids_file)}\n")
-        print("| target | residues | chi1 | chi1+2 | clashes / 1000 atoms (model) | (native) |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print(f"| target | residues | chi1 | chi1+2 | clashes / 1000 atoms (model) | (native) | (model, residues with pLDDT >= {args.confident:g}) |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         tot = [0, 0, 0, 0]
-        clash_tot = [0, 0, 0, 0]
+        clash_tot = [0, 0, 0, 0, 0, 0]
         for t in ids:
             pred, nat = first_chain(os.path.join(args.pred, t + ".pdb")), first_chain(os.path.join(args.native, t + ".pdb"))
             if len(pred) != len(nat):
@@ -118,11 +124,14 @@ def main():
                     c12 += ok[0] and ok[1]
             cm, am = clashes(pred)
             cn, an = clashes(nat)
+            cc, ac = clashes(pred, args.confident)
             tot = [tot[0] + c1, tot[1] + n1, tot[2] + c12, tot[3] + n12]
-            clash_tot = [clash_tot[0] + cm, clash_tot[1] + am, clash_tot[2] + cn, clash_tot[3] + an]
-            print(f"| {t} | {n1} | {100 * c1 / max(n1, 1):.1f}% | {100 * c12 / max(n12, 1):.1f}% | {1000 * cm / max(am, 1):.2f} | {1000 * cn / max(an, 1):.2f} |")
+            clash_tot = [clash_tot[0] + cm, clash_tot[1] + am, clash_tot[2] + cn, clash_tot[3] + an, clash_tot[4] + cc, clash_tot[5] + ac]
+            print(f"| {t} | {n1} | {100 * c1 / max(n1, 1):.1f}% | {100 * c12 / max(n12, 1):.1f}% | {1000 * cm / max(am, 1):.2f} "
+                  f"| {1000 * cn / max(an, 1):.2f} | {1000 * cc / max(ac, 1):.2f} ({ac} atoms) |")
         print(f"| all | {tot[1]} | {100 * tot[0] / max(tot[1], 1):.1f}% | {100 * tot[2] / max(tot[3], 1):.1f}% "
-              f"| {1000 * clash_tot[0] / max(clash_tot[1], 1):.2f} | {1000 * clash_tot[2] / max(clash_tot[3], 1):.2f} |")
+              f"| {1000 * clash_tot[0] / max(clash_tot[1], 1):.2f} | {1000 * clash_tot[2] / max(clash_tot[3], 1):.2f} "
+              f"| {1000 * clash_tot[4] / max(clash_tot[5], 1):.2f} ({clash_tot[5]} atoms) |")
 
 
 if __name__ == "__main__":
