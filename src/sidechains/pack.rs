@@ -2,7 +2,8 @@
 //! cell), scored by how much less probable they are than the cell's best plus a repulsion
 //! term for atoms closer than contact distance, chosen residue by residue given the others
 //! (iterated conditional modes), and pairs of clashing residues together, until no choice
-//! changes.
+//! changes; residues still clashing then get sub-rotamers (chi1, chi2 turned by 15 degrees)
+//! and everything settles again.
 
 use super::build::side_chain;
 use super::library::{ResidueType, SideChainLibrary};
@@ -13,6 +14,12 @@ use crate::geometry::{cross, dot, norm, sub, v64, Structure, V3};
 pub const REPULSION: f64 = 30.0;
 /// The largest contact distance of [`contact`].
 const MAX_CONTACT: f64 = 3.2;
+/// A residue whose chosen rotamer still repels other atoms by more than this gets sub-rotamers.
+const SUB_CLASH: f64 = 1.0;
+/// Sub-rotamers are made from this many of the residue's best rotamers.
+const SUB_PARENTS: usize = 4;
+/// Sub-rotamers: (chi1, chi2) turns in degrees (chi2 only for residues that have one).
+const SUB_TURNS: [(f64, f64); 8] = [(-15.0, 0.0), (15.0, 0.0), (0.0, -15.0), (0.0, 15.0), (-15.0, -15.0), (-15.0, 15.0), (15.0, -15.0), (15.0, 15.0)];
 /// Two residues whose side chains repel each other by more than this are also moved together.
 const PAIR_MOVE: f64 = 1.0;
 /// Sweeps of the residue-by-residue choice at most (it usually settles in 2-3).
@@ -56,17 +63,33 @@ pub fn torsion_deg(p0: V3, p1: V3, p2: V3, p3: V3) -> f64 {
 /// One residue's candidates: atoms (with elements) and the library penalty of each rotamer.
 struct Candidates {
     residue: usize,
+    /// Its residue type, for building more rotamers (sub-rotamers).
+    kind: &'static ResidueType,
     elements: Vec<&'static str>,
     atoms: Vec<Vec<V3>>,
     penalty: Vec<f64>,
     chis: Vec<Vec<f64>>,
+    /// The backbone atoms its rotamers may touch (see [`pack`]).
+    fixed: Vec<(V3, &'static str)>,
+    /// Energy of each rotamer against `fixed`, penalty included.
+    self_energy: Vec<f64>,
+}
+
+impl Candidates {
+    fn add(&mut self, atoms: Vec<V3>, penalty: f64, chis: Vec<f64>) {
+        let clash: f64 = atoms.iter().zip(&self.elements).map(|(&a, &ea)| self.fixed.iter().map(|&(q, eb)| repulsion(a, ea, q, eb)).sum::<f64>()).sum();
+        self.self_energy.push(penalty + clash);
+        self.atoms.push(atoms);
+        self.penalty.push(penalty);
+        self.chis.push(chis);
+    }
 }
 
 /// The chosen rotamer of each residue that has one: (residue index, chi angles, atoms).
 pub type Packed = Vec<(usize, Vec<f64>, Vec<V3>)>;
 
 /// Chooses a rotamer for every residue of `s` whose type has side-chain atoms beyond CB.
-pub fn pack(s: &Structure, lib: &SideChainLibrary) -> Packed {
+pub fn pack(s: &Structure, lib: &'static SideChainLibrary) -> Packed {
     let l = s.len();
     let seq: Vec<char> = s.sequence.chars().collect();
     let (n, ca, c) = (|i: usize| v64(s.n[i]), |i: usize| v64(s.ca[i]), |i: usize| v64(s.c[i]));
@@ -79,59 +102,97 @@ pub fn pack(s: &Structure, lib: &SideChainLibrary) -> Packed {
         let atoms = rotamers.iter().map(|r| side_chain(rt, n(i), ca(i), v64(*cb), &r.chis)).collect();
         residues.push(Candidates {
             residue: i,
+            kind: rt,
             elements: elements(rt),
             atoms,
             penalty: rotamers.iter().map(|r| r.penalty).collect(),
             chis: rotamers.iter().map(|r| r.chis.clone()).collect(),
+            fixed: Vec::new(),
+            self_energy: Vec::new(),
         });
     }
-    // Each residue's reach: the furthest any of its rotamers' atoms gets from its CB. Atoms
+    // Each residue's reach: the furthest any of its rotamers' atoms gets from its CB (turning
+    // chi1 or chi2 keeps that distance, so sub-rotamers stay inside; 0.1 A to spare). Atoms
     // further than reach + the largest contact distance cannot interact with it.
     let reach: Vec<(V3, f64)> = residues
         .iter()
         .map(|cand| {
             let cb = s.cb[cand.residue].map(v64).unwrap_or(ca(cand.residue));
-            (cb, cand.atoms.iter().flatten().map(|&p| norm(sub(p, cb))).fold(0.0, f64::max) + MAX_CONTACT)
+            (cb, cand.atoms.iter().flatten().map(|&p| norm(sub(p, cb))).fold(0.0, f64::max) + MAX_CONTACT + 0.1)
         })
         .collect();
     // Fixed atoms every rotamer meets: backbone and CB of residues not adjacent to its own
     // (the library's backbone dependence already holds the neighbours' effect), and the CBs
     // of the adjacent ones.
-    let self_energy: Vec<Vec<f64>> = residues
-        .iter()
-        .zip(&reach)
-        .map(|(cand, &(centre, radius))| {
-            let i = cand.residue;
-            let mut fixed: Vec<(V3, &'static str)> = Vec::new();
-            for j in (0..l).filter(|&j| j != i) {
-                let cb = s.cb[j].map(|p| (v64(p), "C"));
-                let atoms: Vec<(V3, &'static str)> = if j.abs_diff(i) == 1 { cb.into_iter().collect() } else { [(n(j), "N"), (ca(j), "C"), (c(j), "C"), (v64(s.o[j]), "O")].into_iter().chain(cb).collect() };
-                fixed.extend(atoms.into_iter().filter(|&(q, _)| norm(sub(q, centre)) < radius));
-            }
-            cand.atoms
-                .iter()
-                .zip(&cand.penalty)
-                .map(|(atoms, &p)| p + atoms.iter().zip(&cand.elements).map(|(&a, &ea)| fixed.iter().map(|&(q, eb)| repulsion(a, ea, q, eb)).sum::<f64>()).sum::<f64>())
-                .collect()
-        })
-        .collect();
+    for (cand, &(centre, radius)) in residues.iter_mut().zip(&reach) {
+        let i = cand.residue;
+        for j in (0..l).filter(|&j| j != i) {
+            let cb = s.cb[j].map(|p| (v64(p), "C"));
+            let atoms: Vec<(V3, &'static str)> = if j.abs_diff(i) == 1 { cb.into_iter().collect() } else { [(n(j), "N"), (ca(j), "C"), (c(j), "C"), (v64(s.o[j]), "O")].into_iter().chain(cb).collect() };
+            cand.fixed.extend(atoms.into_iter().filter(|&(q, _)| norm(sub(q, centre)) < radius));
+        }
+        let (atoms, penalty, chis) = (std::mem::take(&mut cand.atoms), std::mem::take(&mut cand.penalty), std::mem::take(&mut cand.chis));
+        for ((a, p), x) in atoms.into_iter().zip(penalty).zip(chis) {
+            cand.add(a, p, x);
+        }
+    }
     // Side-chain neighbours of each packed residue (indices into `residues`): those whose
     // reaches overlap.
     let neighbours: Vec<Vec<usize>> = (0..residues.len())
         .map(|a| (0..residues.len()).filter(|&b| b != a && norm(sub(reach[a].0, reach[b].0)) < reach[a].1 + reach[b].1 - MAX_CONTACT).collect())
         .collect();
-    let pair = |a: usize, ra: usize, b: usize, rb: usize| -> f64 {
-        let (x, y) = (&residues[a], &residues[b]);
-        x.atoms[ra].iter().zip(&x.elements).map(|(&p, &ep)| y.atoms[rb].iter().zip(&y.elements).map(|(&q, &eq)| repulsion(p, ep, q, eq)).sum::<f64>()).sum()
-    };
-    // Energy of rotamer r of residue a with every neighbour b in its current choice.
-    let single = |a: usize, r: usize, choice: &[usize], skip: Option<usize>| -> f64 { self_energy[a][r] + neighbours[a].iter().filter(|&&b| Some(b) != skip).map(|&b| pair(a, r, b, choice[b])).sum::<f64>() };
-    let mut choice: Vec<usize> = self_energy.iter().map(|e| argmin(e)).collect();
+    let mut choice: Vec<usize> = residues.iter().map(|r| argmin(&r.self_energy)).collect();
+    settle(&residues, &neighbours, &mut choice);
+    // Residues still clashing get sub-rotamers (chi1 and chi2 turned by +-SUB_STEP, the
+    // parent's probability), then everything settles again.
+    let clashing: Vec<usize> = (0..residues.len()).filter(|&a| single(&residues, &neighbours, a, choice[a], &choice, None) - residues[a].penalty[choice[a]] > SUB_CLASH).collect();
+    if !clashing.is_empty() {
+        for &a in &clashing {
+            // The SUB_PARENTS rotamers of lowest energy given the others' choice.
+            let mut parents: Vec<(f64, usize)> = (0..residues[a].atoms.len()).map(|r| (single(&residues, &neighbours, a, r, &choice, None), r)).collect();
+            parents.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+            let cand = &mut residues[a];
+            let i = cand.residue;
+            let cb = s.cb[i].map(v64).unwrap_or(ca(i));
+            for &(_, r) in parents.iter().take(SUB_PARENTS) {
+                for (d1, d2) in SUB_TURNS {
+                    if cand.chis[r].len() < 2 && d2 != 0.0 {
+                        continue;
+                    }
+                    let mut chis = cand.chis[r].clone();
+                    chis[0] += d1;
+                    if chis.len() > 1 {
+                        chis[1] += d2;
+                    }
+                    let atoms = side_chain(cand.kind, n(i), ca(i), cb, &chis);
+                    let p = cand.penalty[r];
+                    cand.add(atoms, p, chis);
+                }
+            }
+        }
+        settle(&residues, &neighbours, &mut choice);
+    }
+    residues.into_iter().zip(choice).map(|(cand, r)| (cand.residue, cand.chis[r].clone(), cand.atoms[r].clone())).collect()
+}
+
+/// Repulsion between rotamer `ra` of residue `a` and rotamer `rb` of residue `b`.
+fn pair(residues: &[Candidates], a: usize, ra: usize, b: usize, rb: usize) -> f64 {
+    let (x, y) = (&residues[a], &residues[b]);
+    x.atoms[ra].iter().zip(&x.elements).map(|(&p, &ep)| y.atoms[rb].iter().zip(&y.elements).map(|(&q, &eq)| repulsion(p, ep, q, eq)).sum::<f64>()).sum()
+}
+
+/// Energy of rotamer `r` of residue `a` with every neighbour (but `skip`) in its current choice.
+fn single(residues: &[Candidates], neighbours: &[Vec<usize>], a: usize, r: usize, choice: &[usize], skip: Option<usize>) -> f64 {
+    residues[a].self_energy[r] + neighbours[a].iter().filter(|&&b| Some(b) != skip).map(|&b| pair(residues, a, r, b, choice[b])).sum::<f64>()
+}
+
+/// Sweeps until no choice changes (at most MAX_SWEEPS): each residue given the others, then
+/// every clashing pair together.
+fn settle(residues: &[Candidates], neighbours: &[Vec<usize>], choice: &mut [usize]) {
     for _ in 0..MAX_SWEEPS {
         let mut changed = false;
-        // Residue by residue, each given the others' current choice.
         for a in 0..residues.len() {
-            let energies: Vec<f64> = (0..residues[a].atoms.len()).map(|r| single(a, r, &choice, None)).collect();
+            let energies: Vec<f64> = (0..residues[a].atoms.len()).map(|r| single(residues, neighbours, a, r, choice, None)).collect();
             let best = argmin(&energies);
             if energies[best] < energies[choice[a]] {
                 choice[a] = best;
@@ -142,10 +203,13 @@ pub fn pack(s: &Structure, lib: &SideChainLibrary) -> Packed {
         // other rotamers clash with the backbone and the neighbour's are blocked by it.
         for a in 0..residues.len() {
             for &b in &neighbours[a] {
-                if b < a || pair(a, choice[a], b, choice[b]) < PAIR_MOVE {
+                if b < a || pair(residues, a, choice[a], b, choice[b]) < PAIR_MOVE {
                     continue;
                 }
-                let joint = |ra: usize, rb: usize| single(a, ra, &choice, Some(b)) + single(b, rb, &choice, Some(a)) + pair(a, ra, b, rb);
+                // Each one's energy with the rest, once per rotamer; then every combination.
+                let alone_a: Vec<f64> = (0..residues[a].atoms.len()).map(|r| single(residues, neighbours, a, r, choice, Some(b))).collect();
+                let alone_b: Vec<f64> = (0..residues[b].atoms.len()).map(|r| single(residues, neighbours, b, r, choice, Some(a))).collect();
+                let joint = |ra: usize, rb: usize| alone_a[ra] + alone_b[rb] + pair(residues, a, ra, b, rb);
                 let current = joint(choice[a], choice[b]);
                 let mut best = (current, choice[a], choice[b]);
                 for ra in 0..residues[a].atoms.len() {
@@ -167,7 +231,6 @@ pub fn pack(s: &Structure, lib: &SideChainLibrary) -> Packed {
             break;
         }
     }
-    residues.into_iter().zip(choice).map(|(cand, r)| (cand.residue, cand.chis[r].clone(), cand.atoms[r].clone())).collect()
 }
 
 fn elements(rt: &ResidueType) -> Vec<&'static str> {
