@@ -208,15 +208,15 @@ fn repack_accuracy(id: &str) -> (usize, f64, f64, f64) {
 
 #[test]
 fn packing_on_native_backbones_recovers_most_side_chains_without_clashes() {
-    // Published rotamer packers reach about 80-87% chi1 on native backbones; the single most
-    // probable rotamer about 70-75%. Measured here: 78-80% (docs/SIDECHAINS.md).
+    // The most probable rotamer alone gets about 70% chi1 and 100+ clashes per 1000 atoms on
+    // these backbones (docs/SIDECHAINS.md); the packing 78-83%, clashes 0.6-0.8.
     let mut all = (0, 0.0);
     for id in ["T1016", "T0960", "T0957s1"] {
         let (n, chi1, chi12, clashes) = repack_accuracy(id);
         eprintln!("{id}: {n} residues, chi1 {chi1:.3}, chi1+2 {chi12:.3}, clashes {clashes:.2} per 1000 atoms");
         assert!(chi1 > 0.72, "{id}: chi1 {chi1}");
         assert!(chi12 > 0.5, "{id}: chi1+2 {chi12}");
-        assert!(clashes < 8.0, "{id}: {clashes} side-chain clashes per 1000 atoms");
+        assert!(clashes < 3.0, "{id}: {clashes} side-chain clashes per 1000 atoms");
         all = (all.0 + n, all.1 + chi1 * n as f64);
     }
     assert!(all.1 / all.0 as f64 > 0.75, "chi1 over all {}", all.1 / all.0 as f64);
