@@ -46,7 +46,8 @@ USAGE:
       (query, template, E-value, bits, identity, query/template ranges, 1-based, profile
       E-value, then the alignment as qaln/taln: both aligned ranges with '-' for gaps; E-value
       and bits are the BLOSUM62 alignment's, identity, ranges and alignment those of the
-      alignment to the template's profile that the model is built on).
+      alignment to the template's profile that the model is built on; last, tentative: yes
+      for the weak hits listed when none reaches the cutoff).
       --library-fasta also writes the library's sequences as FASTA (for other tools).
   webfold templates-benchmark --out DIR [--n 300] [--seed 0] [--template-evalue X]
           [--tentative-evalue Y] [--template-library FILE] [--weights FILE]
@@ -424,17 +425,19 @@ fn search(args: &[String]) -> Result<(), String> {
         }
         std::fs::write(path, fasta).map_err(|e| format!("cannot write '{path}': {e}"))?;
     }
-    println!("query\ttemplate\tevalue\tbits\tidentity\tqstart\tqend\ttstart\ttend\tprofile_evalue\tqaln\ttaln");
+    println!("query\ttemplate\tevalue\tbits\tidentity\tqstart\tqend\ttstart\ttend\tprofile_evalue\tqaln\ttaln\ttentative");
     for r in &records {
         let hits = webfold::templates::search::search(&t.library, &t.index, r.sequence.as_bytes(), &options);
         if hits.first().is_some_and(|h| h.best_evalue() > options.max_evalue) {
             eprintln!("{}: no hit at E-value <= {:.0e}; the tentative hits (E-value <= {:.0e}) are listed", r.id, options.max_evalue, options.tentative_evalue);
         }
         for h in hits {
+            // A hit above the cutoff is listed only when none reached it: a tentative template.
+            let tentative = if h.best_evalue() > options.max_evalue { "yes" } else { "no" };
             let (qa, qb) = h.query_range();
             let (ta, tb) = h.template_range();
             let (qaln, taln) = h.aligned(r.sequence.as_bytes(), t.library.sequence(h.chain));
-            println!("{}\t{}\t{:.3e}\t{:.1}\t{:.3}\t{}\t{}\t{}\t{}\t{:.3e}\t{qaln}\t{taln}", r.id, h.name, h.evalue, h.bits, h.identity, qa + 1, qb + 1, ta + 1, tb + 1, h.profile_evalue);
+            println!("{}\t{}\t{:.3e}\t{:.1}\t{:.3}\t{}\t{}\t{}\t{}\t{:.3e}\t{qaln}\t{taln}\t{tentative}", r.id, h.name, h.evalue, h.bits, h.identity, qa + 1, qb + 1, ta + 1, tb + 1, h.profile_evalue);
         }
     }
     Ok(())

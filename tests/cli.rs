@@ -327,3 +327,52 @@ fn bad_template_options_and_libraries_are_refused_clearly() {
         assert!(!out.exists(), "{extra:?}: nothing is written on a refusal");
     }
 }
+
+/// `webfold search` marks tentative hits in its last column: T1016 has templates at the
+/// cutoff, T1008 only weak hits (README, Templates).
+#[test]
+fn search_lists_hits_and_marks_tentative_ones() {
+    let text = std::fs::read_to_string(common::casp13_dir().join("casp13.fasta")).unwrap();
+    let record = |id: &str| {
+        let start = text.find(&format!(">{id}")).unwrap();
+        let rest = &text[start..];
+        rest[..rest[1..].find('>').map_or(rest.len(), |e| e + 1)].to_string()
+    };
+    let input = format!("{}{}", record("T1016"), record("T1008"));
+    let out = run(&["search", "-"], Some(input.as_bytes()));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut lines = stdout.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    assert_eq!(header.last(), Some(&"tentative"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split('\t').collect()).collect();
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    let of = |id: &str| rows.iter().filter(|r| r[0] == id).collect::<Vec<_>>();
+    assert!(!of("T1016").is_empty() && of("T1016").iter().all(|r| r[12] == "no" && r[2].parse::<f64>().unwrap().min(r[9].parse().unwrap()) <= 1e-3));
+    assert!(!of("T1008").is_empty() && of("T1008").iter().all(|r| r[12] == "yes" && r[2].parse::<f64>().unwrap().min(r[9].parse().unwrap()) > 1e-3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("T1008: no hit at E-value <= 1e-3"));
+}
+
+/// `webfold sidechains` repacks a deposited structure: same backbone, every side chain.
+#[test]
+fn sidechains_repacks_a_native_backbone() {
+    let dir = scratch("sidechains");
+    let native = common::casp13_dir().join("T0955.pdb");
+    let out_file = dir.join("repacked.pdb");
+    let out = run(&["sidechains", native.to_str().unwrap(), "--out", out_file.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let read = |p: &Path| webfold::pdb::read_pdb(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let (nat, rep) = (read(&native), read(&out_file));
+    assert_eq!(nat.len(), rep.len());
+    for (a, b) in nat.iter().zip(&rep) {
+        for name in ["N", "CA", "C", "O"] {
+            let (p, q) = (a.atom(name).unwrap().pos, b.atom(name).unwrap().pos);
+            assert!((0..3).all(|k| (p[k] - q[k]).abs() < 1e-3), "{} {name} moved", b.number);
+        }
+        let heavy = |r: &webfold::pdb::PdbResidue| r.atoms.iter().filter(|x| x.element != "H" && x.name != "OXT").count();
+        assert_eq!(heavy(a), heavy(b), "residue {} {}: heavy atoms", b.number, b.name);
+    }
+    let bad = run(&["sidechains", native.to_str().unwrap()], None);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--out"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
