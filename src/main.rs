@@ -467,9 +467,7 @@ fn templates_benchmark(args: &[String]) -> Result<(), String> {
     eprintln!("templates-benchmark: {} chains (seed {seed}), own PDB entry excluded, E <= {max_evalue:e} (tentative <= {tentative_evalue:e})", chains.len());
     let mut done = 0;
     let network = |sequence: &str| {
-        let tokens: Vec<u8> = webfold::sequence::tokens(sequence);
-        let (atoms, plddt) = predictor.network(&tokens);
-        webfold::predict::structure_from_network(sequence, &atoms, &plddt)
+        predictor.predict_sequence(sequence, &webfold::sequence::tokens(sequence))
     };
     let (results, residues) = webfold::templates::benchmark::run(&t, &chains, &options, &out, network, |r| {
         done += 1;

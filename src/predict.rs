@@ -81,8 +81,14 @@ impl Predictor {
 
     /// Predicts one record, reading results back synchronously (native backends).
     pub fn predict(&self, record: &Record) -> Structure {
-        let (atoms, plddt) = self.network(&record.tokens);
-        structure_from_network(&record.sequence, &atoms, &plddt)
+        self.predict_sequence(&record.sequence, &record.tokens)
+    }
+
+    /// The network's structure for an upper-case sequence and its D1 tokens
+    /// (sequence::tokens), as [`predict`](Self::predict) gives it.
+    pub fn predict_sequence(&self, sequence: &str, tokens: &[u8]) -> Structure {
+        let (atoms, plddt) = self.network(tokens);
+        structure_from_network(sequence, &atoms, &plddt)
     }
 
     /// Predicts one record: on templates when `source` has one, otherwise with the network.
