@@ -70,10 +70,14 @@ struct GeometryFile {
     residues: HashMap<String, GeometryResidue>,
 }
 
+/// One atom as geometry.json writes it: name, element, parents a, b, c, bond, angle,
+/// torsion, chi.
+type AtomRow = (String, String, String, String, String, f64, f64, f64, usize);
+
 #[derive(Deserialize)]
 struct GeometryResidue {
     name: String,
-    atoms: Vec<(String, String, String, String, String, f64, f64, f64, usize)>,
+    atoms: Vec<AtomRow>,
 }
 
 fn leak(s: String) -> &'static str {
