@@ -428,12 +428,13 @@ fn search(args: &[String]) -> Result<(), String> {
     println!("query\ttemplate\tevalue\tbits\tidentity\tqstart\tqend\ttstart\ttend\tprofile_evalue\tqaln\ttaln\ttentative");
     for r in &records {
         let hits = webfold::templates::search::search(&t.library, &t.index, r.sequence.as_bytes(), &options);
-        if hits.first().is_some_and(|h| h.best_evalue() > options.max_evalue) {
+        // Hits above the cutoff are listed only when none reached it: then all are tentative.
+        let tentative = hits.first().is_some_and(|h| h.best_evalue() > options.max_evalue);
+        if tentative {
             eprintln!("{}: no hit at E-value <= {:.0e}; the tentative hits (E-value <= {:.0e}) are listed", r.id, options.max_evalue, options.tentative_evalue);
         }
+        let tentative = if tentative { "yes" } else { "no" };
         for h in hits {
-            // A hit above the cutoff is listed only when none reached it: a tentative template.
-            let tentative = if h.best_evalue() > options.max_evalue { "yes" } else { "no" };
             let (qa, qb) = h.query_range();
             let (ta, tb) = h.template_range();
             let (qaln, taln) = h.aligned(r.sequence.as_bytes(), t.library.sequence(h.chain));
@@ -488,8 +489,7 @@ fn sidechains(args: &[String]) -> Result<(), String> {
     };
     let text = std::fs::read_to_string(input).map_err(|e| format!("cannot read '{input}': {e}"))?;
     let residues = webfold::pdb::read_pdb(&text).map_err(|e| format!("{input}: {e}"))?;
-    let chain = residues.first().map(|r| r.chain).unwrap_or(' ');
-    let first: Vec<_> = residues.into_iter().take_while(|r| r.chain == chain).collect();
+    let first: Vec<_> = webfold::pdb::first_chain(&residues).into_iter().cloned().collect();
     let mut s = webfold::pdb::structure_from_residues(&first).map_err(|e| format!("{input}: {e}"))?;
     webfold::sidechains::add_side_chains(&mut s);
     let title = format!("side chains repacked on the backbone of {}", Path::new(input).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());

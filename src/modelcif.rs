@@ -141,7 +141,7 @@ pub fn write_modelcif(s: &Structure, title: &str, templates: &[TemplateUse], est
     if !templates.is_empty() {
         write_templates(&mut o, templates, &ids);
     }
-    write_protocol(&mut o, templates, s.side.iter().any(|a| !a.is_empty()));
+    write_protocol(&mut o, templates, s.has_side_chains());
     let model_type = if templates.is_empty() { "'Ab initio model'" } else { "'Homology model'" };
     loop_header(&mut o, "ma_model_list", &["ordinal_id", "model_name", "data_id", "model_type"]);
     let _ = writeln!(o, "1 'webfold model' {} {model_type}\n#", ids.model());

@@ -123,7 +123,7 @@ pub fn write_pdb_with_remarks(s: &Structure, title: &str, remarks: &[String]) ->
     };
     let title = clean_text(title, 70);
     header(format!("TITLE     {}", if title.is_empty() { "webfold prediction".to_string() } else { title }));
-    if s.side.iter().any(|a| !a.is_empty()) {
+    if s.has_side_chains() {
         header("REMARK   1 PREDICTED BY WEBFOLD (FULL-ATOM MODEL: BACKBONE, THEN SIDE CHAINS".to_string());
         header("REMARK   1 FROM PROMOD3'S BACKBONE-DEPENDENT ROTAMER LIBRARY, PACKED AGAINST CLASHES)".to_string());
     } else {
@@ -287,17 +287,19 @@ pub fn read_pdb(text: &str) -> Result<Vec<PdbResidue>, PdbError> {
 pub fn first_chain_ca(residues: &[PdbResidue]) -> (String, Vec<[f32; 3]>) {
     let mut seq = String::new();
     let mut ca = Vec::new();
-    let chain = match residues.first() {
-        Some(r) => r.chain,
-        None => return (seq, ca),
-    };
-    for r in residues.iter().filter(|r| r.chain == chain) {
+    for r in first_chain(residues) {
         if let Some(a) = r.atom("CA") {
             seq.push(r.one_letter());
             ca.push(a.pos);
         }
     }
     (seq, ca)
+}
+
+/// The residues of the first residue's chain, in file order.
+pub fn first_chain(residues: &[PdbResidue]) -> Vec<&PdbResidue> {
+    let chain = residues.first().map(|r| r.chain);
+    residues.iter().filter(|r| Some(r.chain) == chain).collect()
 }
 
 /// [`read_pdb`] then [`first_chain_ca`]; an error when there is no CA atom.

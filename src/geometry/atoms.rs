@@ -45,6 +45,11 @@ impl Structure {
         self.ca.is_empty()
     }
 
+    /// Whether any residue has side-chain atoms beyond CB (a full-atom model).
+    pub fn has_side_chains(&self) -> bool {
+        self.side.iter().any(|a| !a.is_empty())
+    }
+
     /// Mean pLDDT (0 for an empty structure).
     pub fn mean_plddt(&self) -> f32 {
         if self.plddt.is_empty() {

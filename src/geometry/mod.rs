@@ -92,6 +92,22 @@ pub(crate) fn any_perpendicular(u: V3) -> V3 {
     };
     unit(cross(u, ax)).unwrap_or([0.0, 0.0, 1.0])
 }
+/// The point at distance `d` from `c` with angle (b, c, new) and torsion (a, b, c, new) given
+/// by their (sin, cos) (natural extension reference frame, IUPAC sign). The callers take the
+/// sines and cosines from the platform (template library) or from `portable` (side chains).
+pub(crate) fn place_sin_cos(a: V3, b: V3, c: V3, d: f64, (sin_theta, cos_theta): (f64, f64), (sin_tau, cos_tau): (f64, f64)) -> V3 {
+    let bc = unit(sub(c, b)).unwrap_or([1.0, 0.0, 0.0]);
+    let n = unit(cross(sub(b, a), bc)).unwrap_or_else(|| any_perpendicular(bc));
+    let m = cross(n, bc);
+    let local = [-d * cos_theta, d * sin_theta * cos_tau, d * sin_theta * sin_tau];
+    add(c, add(scale(bc, local[0]), add(scale(m, local[1]), scale(n, local[2]))))
+}
+/// The torsion (p0, p1, p2, p3) as (y, x) for atan2 (IUPAC sign: positive when, looking along
+/// p1 -> p2, p3 is turned clockwise from p0).
+pub(crate) fn torsion_y_x(p0: V3, p1: V3, p2: V3, p3: V3) -> (f64, f64) {
+    let (b1, b2, b3) = (sub(p1, p0), sub(p2, p1), sub(p3, p2));
+    (norm(b2) * dot(b1, cross(b2, b3)), dot(cross(b1, b2), cross(b2, b3)))
+}
 /// Mean of the points (the origin for none).
 pub(crate) fn centroid(p: &[V3]) -> V3 {
     let mut c = [0.0; 3];

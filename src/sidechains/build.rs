@@ -1,10 +1,10 @@
 //! Side-chain atoms from chi angles: each atom placed from its three parents by its ideal bond
-//! length, angle and torsion (natural extension reference frame, the same construction and
-//! IUPAC torsion sign as the template library's CA trace, templates/library.rs).
+//! length, angle and torsion (geometry::place_sin_cos, the construction that also decodes the
+//! template library's CA trace, with portable sines and cosines).
 
 use super::library::ResidueType;
 use crate::geometry::portable::sin_cos;
-use crate::geometry::{add, any_perpendicular, cross, dist, scale, sub, unit, V3};
+use crate::geometry::{dist, place_sin_cos, V3};
 
 /// N-CD bond length of proline (A): the ring closure PRO's chi2 is chosen for.
 const PRO_N_CD: f64 = 1.473;
@@ -12,13 +12,7 @@ const PRO_N_CD: f64 = 1.473;
 /// The point at distance `d` from `c`, with angle (b, c, new) `theta` and torsion
 /// (a, b, c, new) `tau` (degrees).
 pub fn place(a: V3, b: V3, c: V3, d: f64, theta_deg: f64, tau_deg: f64) -> V3 {
-    let bc = unit(sub(c, b)).unwrap_or([1.0, 0.0, 0.0]);
-    let n = unit(cross(sub(b, a), bc)).unwrap_or_else(|| any_perpendicular(bc));
-    let m = cross(n, bc);
-    let (st, ct) = sin_cos(theta_deg.to_radians());
-    let (sp, cp) = sin_cos(tau_deg.to_radians());
-    let local = [-d * ct, d * st * cp, d * st * sp];
-    add(c, add(scale(bc, local[0]), add(scale(m, local[1]), scale(n, local[2]))))
+    place_sin_cos(a, b, c, d, sin_cos(theta_deg.to_radians()), sin_cos(tau_deg.to_radians()))
 }
 
 /// The side-chain atoms (in `residue.atoms` order) for chi angles `chis` (degrees; PRO's

@@ -23,7 +23,7 @@ pub fn add_side_chains(s: &mut Structure) {
     let lib = SideChainLibrary::get();
     s.side = vec![Vec::new(); s.len()];
     let seq: Vec<char> = s.sequence.chars().collect();
-    for (i, _chis, atoms) in pack::pack(s, lib) {
+    for (i, atoms) in pack::pack(s, lib) {
         let rt = &lib.residues[&seq[i]];
         s.side[i] = rt.atoms.iter().zip(atoms).map(|(spec, p)| SideAtom { name: spec.name, element: spec.element, pos: v32(p) }).collect();
     }

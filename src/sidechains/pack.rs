@@ -8,7 +8,7 @@
 use super::build::side_chain;
 use super::library::{ResidueType, SideChainLibrary};
 use crate::geometry::portable::atan2;
-use crate::geometry::{cross, dot, norm, sub, v64, Structure, V3};
+use crate::geometry::{dot, norm, sub, torsion_y_x, v64, Structure, V3};
 
 /// Weight of the repulsion (per A^2 of overlap squared) against the library's -ln(p) units.
 pub const REPULSION: f64 = 30.0;
@@ -54,9 +54,7 @@ fn repulsion(p: V3, ea: &str, q: V3, eb: &str) -> f64 {
 
 /// Torsion (degrees, IUPAC sign) with the portable atan2.
 pub fn torsion_deg(p0: V3, p1: V3, p2: V3, p3: V3) -> f64 {
-    let (b1, b2, b3) = (sub(p1, p0), sub(p2, p1), sub(p3, p2));
-    let y = norm(b2) * dot(b1, cross(b2, b3));
-    let x = dot(cross(b1, b2), cross(b2, b3));
+    let (y, x) = torsion_y_x(p0, p1, p2, p3);
     atan2(y, x).to_degrees()
 }
 
@@ -69,7 +67,10 @@ struct Candidates {
     atoms: Vec<Vec<V3>>,
     penalty: Vec<f64>,
     chis: Vec<Vec<f64>>,
-    /// The backbone atoms its rotamers may touch (see [`pack`]).
+    /// Its CB and reach: no atom of its rotamers can touch an atom further from the CB.
+    centre: V3,
+    reach: f64,
+    /// The backbone atoms within its reach (see [`pack`]).
     fixed: Vec<(V3, &'static str)>,
     /// Energy of each rotamer against `fixed`, penalty included.
     self_energy: Vec<f64>,
@@ -85,8 +86,8 @@ impl Candidates {
     }
 }
 
-/// The chosen rotamer of each residue that has one: (residue index, chi angles, atoms).
-pub type Packed = Vec<(usize, Vec<f64>, Vec<V3>)>;
+/// The chosen rotamer's atoms of each residue that has one: (residue index, atoms).
+pub type Packed = Vec<(usize, Vec<V3>)>;
 
 /// Chooses a rotamer for every residue of `s` whose type has side-chain atoms beyond CB.
 pub fn pack(s: &Structure, lib: &'static SideChainLibrary) -> Packed {
@@ -96,50 +97,33 @@ pub fn pack(s: &Structure, lib: &'static SideChainLibrary) -> Packed {
     let mut residues: Vec<Candidates> = Vec::new();
     for i in 0..l {
         let (Some(rt), Some(Some(cb))) = (seq.get(i).and_then(|a| lib.residues.get(a)), s.cb.get(i)) else { continue };
+        let cb = v64(*cb);
         let phi = if i > 0 { torsion_deg(c(i - 1), n(i), ca(i), c(i)) } else { TERMINAL_PHI };
         let psi = if i + 1 < l { torsion_deg(n(i), ca(i), c(i), n(i + 1)) } else { TERMINAL_PSI };
         let rotamers = lib.rotamers(rt, phi, psi);
-        let atoms = rotamers.iter().map(|r| side_chain(rt, n(i), ca(i), v64(*cb), &r.chis)).collect();
-        residues.push(Candidates {
-            residue: i,
-            kind: rt,
-            elements: elements(rt),
-            atoms,
-            penalty: rotamers.iter().map(|r| r.penalty).collect(),
-            chis: rotamers.iter().map(|r| r.chis.clone()).collect(),
-            fixed: Vec::new(),
-            self_energy: Vec::new(),
-        });
-    }
-    // Each residue's reach: the furthest any of its rotamers' atoms gets from its CB (turning
-    // chi1 or chi2 keeps that distance, so sub-rotamers stay inside; 0.1 A to spare). Atoms
-    // further than reach + the largest contact distance cannot interact with it.
-    let reach: Vec<(V3, f64)> = residues
-        .iter()
-        .map(|cand| {
-            let cb = s.cb[cand.residue].map(v64).unwrap_or(ca(cand.residue));
-            (cb, cand.atoms.iter().flatten().map(|&p| norm(sub(p, cb))).fold(0.0, f64::max) + MAX_CONTACT + 0.1)
-        })
-        .collect();
-    // Fixed atoms every rotamer meets: backbone and CB of residues not adjacent to its own
-    // (the library's backbone dependence already holds the neighbours' effect), and the CBs
-    // of the adjacent ones.
-    for (cand, &(centre, radius)) in residues.iter_mut().zip(&reach) {
-        let i = cand.residue;
+        let atoms: Vec<Vec<V3>> = rotamers.iter().map(|r| side_chain(rt, n(i), ca(i), cb, &r.chis)).collect();
+        // The furthest any rotamer's atom gets from the CB (turning chi1 or chi2 keeps that
+        // distance, so sub-rotamers stay inside; 0.1 A to spare), plus the largest contact.
+        let reach = atoms.iter().flatten().map(|&p| norm(sub(p, cb))).fold(0.0, f64::max) + MAX_CONTACT + 0.1;
+        // Fixed atoms every rotamer meets: backbone and CB of residues not adjacent to its own
+        // (the library's backbone dependence already holds the neighbours' effect), and the
+        // CBs of the adjacent ones.
+        let mut fixed: Vec<(V3, &'static str)> = Vec::new();
         for j in (0..l).filter(|&j| j != i) {
-            let cb = s.cb[j].map(|p| (v64(p), "C"));
-            let atoms: Vec<(V3, &'static str)> = if j.abs_diff(i) == 1 { cb.into_iter().collect() } else { [(n(j), "N"), (ca(j), "C"), (c(j), "C"), (v64(s.o[j]), "O")].into_iter().chain(cb).collect() };
-            cand.fixed.extend(atoms.into_iter().filter(|&(q, _)| norm(sub(q, centre)) < radius));
+            let cb_j = s.cb[j].map(|p| (v64(p), "C"));
+            let near: Vec<(V3, &'static str)> = if j.abs_diff(i) == 1 { cb_j.into_iter().collect() } else { [(n(j), "N"), (ca(j), "C"), (c(j), "C"), (v64(s.o[j]), "O")].into_iter().chain(cb_j).collect() };
+            fixed.extend(near.into_iter().filter(|&(q, _)| norm(sub(q, cb)) < reach));
         }
-        let (atoms, penalty, chis) = (std::mem::take(&mut cand.atoms), std::mem::take(&mut cand.penalty), std::mem::take(&mut cand.chis));
-        for ((a, p), x) in atoms.into_iter().zip(penalty).zip(chis) {
-            cand.add(a, p, x);
+        let mut cand = Candidates { residue: i, kind: rt, elements: elements(rt), atoms: Vec::new(), penalty: Vec::new(), chis: Vec::new(), centre: cb, reach, fixed, self_energy: Vec::new() };
+        for (r, a) in rotamers.iter().zip(atoms) {
+            cand.add(a, r.penalty, r.chis.clone());
         }
+        residues.push(cand);
     }
     // Side-chain neighbours of each packed residue (indices into `residues`): those whose
     // reaches overlap.
     let neighbours: Vec<Vec<usize>> = (0..residues.len())
-        .map(|a| (0..residues.len()).filter(|&b| b != a && norm(sub(reach[a].0, reach[b].0)) < reach[a].1 + reach[b].1 - MAX_CONTACT).collect())
+        .map(|a| (0..residues.len()).filter(|&b| b != a && norm(sub(residues[a].centre, residues[b].centre)) < residues[a].reach + residues[b].reach - MAX_CONTACT).collect())
         .collect();
     let mut choice: Vec<usize> = residues.iter().map(|r| argmin(&r.self_energy)).collect();
     settle(&residues, &neighbours, &mut choice);
@@ -153,7 +137,7 @@ pub fn pack(s: &Structure, lib: &'static SideChainLibrary) -> Packed {
             parents.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
             let cand = &mut residues[a];
             let i = cand.residue;
-            let cb = s.cb[i].map(v64).unwrap_or(ca(i));
+            let cb = cand.centre;
             for &(_, r) in parents.iter().take(SUB_PARENTS) {
                 for (d1, d2) in SUB_TURNS {
                     if cand.chis[r].len() < 2 && d2 != 0.0 {
@@ -172,7 +156,7 @@ pub fn pack(s: &Structure, lib: &'static SideChainLibrary) -> Packed {
         }
         settle(&residues, &neighbours, &mut choice);
     }
-    residues.into_iter().zip(choice).map(|(cand, r)| (cand.residue, cand.chis[r].clone(), cand.atoms[r].clone())).collect()
+    residues.into_iter().zip(choice).map(|(mut cand, r)| (cand.residue, cand.atoms.swap_remove(r))).collect()
 }
 
 /// Repulsion between rotamer `ra` of residue `a` and rotamer `rb` of residue `b`.

@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use crate::geometry::{add, cross, scale, sub, unit, V3};
+use crate::geometry::{add, V3};
 
 /// First bytes of every library file.
 pub const MAGIC: &[u8; 4] = b"WFTL";
@@ -297,21 +297,12 @@ impl Library {
 /// The point at distance `d` from `c`, with angle `theta` (b, c, new) and dihedral `tau`
 /// (a, b, c, new), IUPAC sign convention (natural extension reference frame).
 pub fn place(a: V3, b: V3, c: V3, d: f64, theta: f64, tau: f64) -> V3 {
-    let bc = unit(sub(c, b)).unwrap_or([1.0, 0.0, 0.0]);
-    let n = unit(cross(sub(b, a), bc)).unwrap_or_else(|| crate::geometry::any_perpendicular(bc));
-    let m = cross(n, bc);
-    let local = [-d * theta.cos(), d * theta.sin() * tau.cos(), d * theta.sin() * tau.sin()];
-    add(c, add(scale(bc, local[0]), add(scale(m, local[1]), scale(n, local[2]))))
+    crate::geometry::place_sin_cos(a, b, c, d, (theta.sin(), theta.cos()), (tau.sin(), tau.cos()))
 }
 
 /// Dihedral angle (radians, IUPAC sign: positive when, looking along p1 -> p2, p3 is turned
 /// clockwise from p0), the inverse of [`place`].
 pub fn dihedral(p0: V3, p1: V3, p2: V3, p3: V3) -> f64 {
-    use crate::geometry::{dot, norm};
-    let b1 = sub(p1, p0);
-    let b2 = sub(p2, p1);
-    let b3 = sub(p3, p2);
-    let y = norm(b2) * dot(b1, cross(b2, b3));
-    let x = dot(cross(b1, b2), cross(b2, b3));
+    let (y, x) = crate::geometry::torsion_y_x(p0, p1, p2, p3);
     y.atan2(x)
 }
