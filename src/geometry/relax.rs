@@ -106,6 +106,9 @@ pub struct RelaxStats {
     /// Whether the input was collapsed and replaced by a random coil (see
     /// [`RelaxOptions::collapsed_rg_fraction`]).
     pub collapsed: bool,
+    /// Whether the input was scattered (consecutive CAs on average more than
+    /// [`SCATTERED_SPACING`] times 3.8 A apart) and replaced by a random coil.
+    pub scattered: bool,
     /// Number of atoms whose input coordinates were not finite (replaced before relaxing).
     pub replaced_atoms: usize,
     /// Largest distance of an atom from its input position at the end (Angstrom).
@@ -140,6 +143,14 @@ const PEPTIDE: [[f64; 2]; 4] = [
 
 /// Coordinates outside +-this are clamped before relaxing (Angstrom).
 const COORD_LIMIT: f64 = 1.0e5;
+/// A trace whose consecutive CAs are on average more than this many times 3.8 A apart is
+/// scattered: independent points, not a chain (an exploded network output, every coordinate
+/// 1e4-1e6 A). Shrunk to chain spacing it still crosses itself everywhere, and the relaxation
+/// could not untangle it (3 of 40 such cases kept CA pairs under 3 A); like a collapsed
+/// input it carries no usable arrangement, so the relaxation starts from a random coil.
+/// Undertrained network traces are far below this (about 1.4 A per residue), noisy ones
+/// rarely above 2 (a 3.8 A chain with 4 A noise on every atom: about 8 A).
+pub const SCATTERED_SPACING: f64 = 3.0;
 /// Verlet-list skin (Angstrom).
 const SKIN: f64 = 1.5;
 
@@ -354,6 +365,13 @@ fn is_collapsed(x: &[V3], fraction: f64) -> bool {
     x.len() / 3 >= 4 && fraction > 0.0 && compactness(x) < fraction * fraction * fraction
 }
 
+/// N and C offsets from their CA longer than this (A) are not kept by [`random_coil_start`].
+const MAX_KEPT_OFFSET: f64 = 3.0;
+/// The offsets it uses instead: 1.46 and 1.52 A from the CA, 111 degrees apart (the bond
+/// lengths and the N-CA-C angle; the relaxation then orients them).
+const N_OFFSET: V3 = [-0.52, 1.364, 0.0];
+const C_OFFSET: V3 = [1.52, 0.0, 0.0];
+
 /// cos and sin of 100 degrees: the turn per residue of an alpha helix (3.6 residues a turn).
 const HELIX_COS: f64 = -0.17364817766693033;
 const HELIX_SIN: f64 = 0.984807753012208;
@@ -440,7 +458,9 @@ fn coil_along_trace(x: &mut [V3], ca_ca: f64) {
 }
 
 /// Replace the CA trace by a deterministic persistent random walk (3.8 A steps) starting at the
-/// CA centroid; N and C keep their offsets from their CA.
+/// CA centroid; N and C keep their offsets from their CA where those are bond-like (at most
+/// [`MAX_KEPT_OFFSET`]), and otherwise take a fixed one (a scattered input's N and C are as
+/// far from their CA as the CAs are from each other).
 fn random_coil_start(x: &mut [V3]) {
     let l = x.len() / 3;
     let mut pos = ca_centroid(x);
@@ -455,9 +475,10 @@ fn random_coil_start(x: &mut [V3]) {
             pos = [pos[0] + ideal::CA_CA * dir[0], pos[1] + ideal::CA_CA * dir[1], pos[2] + ideal::CA_CA * dir[2]];
         }
         let ca = x[3 * i + 1];
-        for k in [0, 2] {
-            let p = x[3 * i + k];
-            x[3 * i + k] = [pos[0] + p[0] - ca[0], pos[1] + p[1] - ca[1], pos[2] + p[2] - ca[2]];
+        for (k, fixed) in [(0, N_OFFSET), (2, C_OFFSET)] {
+            let offset = sub(x[3 * i + k], ca);
+            let offset = if dot(offset, offset) <= MAX_KEPT_OFFSET * MAX_KEPT_OFFSET { offset } else { fixed };
+            x[3 * i + k] = super::add(pos, offset);
         }
         x[3 * i + 1] = pos;
     }
@@ -493,9 +514,10 @@ pub fn relax_with(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]], o
     let replaced_atoms = sanitize(&mut x);
     let x0 = x.clone();
     let collapsed = opts.iterations > 0 && is_collapsed(&x, opts.collapsed_rg_fraction);
+    let scattered = opts.iterations > 0 && !collapsed && l >= 2 && mean_ca_ca(&x) > SCATTERED_SPACING * ideal::CA_CA;
     // The restraint target: the input's trace rebuilt as a coil (see `coil_ca_ca`); the sweeps
     // start there. A collapsed input has no shape worth keeping: a random coil, unrestrained.
-    let target = if collapsed {
+    let target = if collapsed || scattered {
         random_coil_start(&mut x);
         None
     } else if opts.iterations > 0 {
@@ -627,5 +649,5 @@ pub fn relax_with(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]], o
             max_shift = max_shift.max((d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt());
         }
     }
-    RelaxStats { iterations: opts.iterations, energy_start, energy_end, collapsed, replaced_atoms, max_shift }
+    RelaxStats { iterations: opts.iterations, energy_start, energy_end, collapsed, scattered, replaced_atoms, max_shift }
 }
