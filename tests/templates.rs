@@ -548,6 +548,35 @@ fn hit_with_pairs(chain: usize, pairs: Vec<(usize, usize)>) -> webfold::template
 }
 
 #[test]
+fn a_further_template_is_oriented_through_a_hit_that_spans_both_domains() {
+    // A chain modelled on itself in two halves that share no residue (two "domains"), with a
+    // third hit aligning every 7th residue of the whole chain: the bridge must put the second
+    // half where it belongs; without it the half is set beside the first, as a separate domain.
+    let t = templates();
+    let lib = &t.library;
+    let k = (0..200).find(|&i| lib.sequence(i).len() >= 150).unwrap();
+    let l = lib.sequence(k).len();
+    let half = l / 2;
+    let first = hit_with_pairs(k, (0..half).map(|i| (i, i)).collect());
+    let second = hit_with_pairs(k, (half..l).map(|i| (i, i)).collect());
+    let sparse = hit_with_pairs(k, (0..l).step_by(7).map(|i| (i, i)).collect());
+    let mut ranked = templates::choose::rank(lib, lib.sequence(k), &[first, second, sparse]);
+    for r in &mut ranked {
+        r.extension.clear();
+    }
+    let chosen = templates::choose::choose(&ranked, l);
+    assert_eq!(chosen.len(), 2, "both halves chosen, the sparse hit adds too little");
+    let truth: Vec<[f64; 3]> = lib.ca(k);
+    let error = |bridges: &[templates::choose::Scored]| {
+        let m = templates::model::raw_model(lib, l, &chosen, bridges);
+        assert!(m.source.iter().all(Option::is_some));
+        rmsd(&superpose(&m.ca, &truth), &m.ca, &truth)
+    };
+    assert!(error(&ranked) < 0.01, "bridged: CA RMSD {:.3} A", error(&ranked));
+    assert!(error(&[]) > 3.0, "without a bridge the half is set beside: CA RMSD {:.3} A", error(&[]));
+}
+
+#[test]
 fn extension_pairs_unaligned_ends_and_equal_stretches_without_gaps() {
     // Query residues 5-7 align to template 8-10, then 11 to 14 (both skip 3: paired), then 13 to
     // 17 (query skips 1, template 2: a real indel, left alone), and 14 to 18.
@@ -577,7 +606,7 @@ fn a_template_aligned_only_in_its_middle_still_places_its_ends() {
     let hit = hit_with_pairs(k, (l / 3..2 * l / 3).map(|i| (i, i)).collect());
     let ranked = templates::choose::rank(lib, seq.as_bytes(), &[hit]);
     assert_eq!(ranked[0].extension.len(), l - (2 * l / 3 - l / 3));
-    let m = templates::build(t, &seq, &templates::choose::choose(&ranked, l), &[]);
+    let m = templates::build(t, &seq, &templates::choose::choose(&ranked, l), &ranked, &[]);
     assert_eq!(m.templates[0].residues_used, l);
     assert_eq!(m.templates[0].extended_used, ranked[0].extension.len());
     let r = ca_rmsd(&m.structure, &lib.ca(k));
@@ -606,7 +635,7 @@ fn short_gaps_are_closed_with_loops_of_known_structures_closer_to_the_truth_than
         let hit = hit_with_pairs(k, (0..l).filter(|i| !(from..from + len).contains(i)).map(|i| (i, i)).collect());
         let mut ranked = templates::choose::rank(lib, lib.sequence(k), &[hit]);
         ranked[0].extension.clear();
-        let mut with = templates::model::raw_model(lib, l, &ranked);
+        let mut with = templates::model::raw_model(lib, l, &ranked, &ranked);
         templates::model::open_gaps(&mut with);
         let mut without = with.clone();
         templates::loops::close_gaps(&mut with, &t.fragments, lib, &[]);
@@ -643,7 +672,7 @@ fn excluded_entries_give_no_loops() {
     ranked[0].extension.clear();
     let truth = lib.ca(k);
     let loop_error = |exclude: &[String]| {
-        let mut m = templates::model::raw_model(lib, l, &ranked);
+        let mut m = templates::model::raw_model(lib, l, &ranked, &ranked);
         templates::model::open_gaps(&mut m);
         templates::loops::close_gaps(&mut m, &t.fragments, lib, exclude);
         assert!(m.closed[from], "the gap is closed");

@@ -164,7 +164,7 @@ pub fn predict(t: &Templates, sequence: &str, options: &SearchOptions) -> Option
     }
     let ranked = choose::rank(&t.library, query, &hits);
     let chosen = choose::choose(&ranked, query.len());
-    let mut model = build(t, sequence, &chosen, &options.exclude);
+    let mut model = build(t, sequence, &chosen, &ranked, &options.exclude);
     for u in &mut model.templates {
         u.tentative = u.best_evalue() > options.max_evalue;
     }
@@ -173,10 +173,10 @@ pub fn predict(t: &Templates, sequence: &str, options: &SearchOptions) -> Option
 
 /// Steps after the choice: raw model, gaps, loops, fill, N/C, relax, confidence. `exclude`
 /// (entries or chains) keeps those chains' loops out of the model too.
-pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], exclude: &[String]) -> TemplateModel {
+pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], ranked: &[choose::Scored], exclude: &[String]) -> TemplateModel {
     let lib = &t.library;
     let l = sequence.len();
-    let mut trace = model::raw_model(lib, l, chosen);
+    let mut trace = model::raw_model(lib, l, chosen, ranked);
     model::open_gaps(&mut trace);
     loops::close_gaps(&mut trace, &t.fragments, lib, exclude);
     model::fill(&mut trace);

@@ -1,8 +1,9 @@
 //! Template model, ProMod3-style as named steps on the CA trace:
 //! 1. [`raw_model`]: aligned query residues take their template's CA; further templates are
-//!    superposed on the residues they share with the model (or, sharing none, set beside it as
-//!    a separate domain); residues no template aligns take the CA their alignment's extension
-//!    (extend.rs) pairs them with;
+//!    superposed on the residues they share with the model, or, sharing too few, through
+//!    another hit that spans both (a bridge), or, with none, set beside the model as a separate
+//!    domain; residues no template aligns take the CA their alignment's extension (extend.rs)
+//!    pairs them with;
 //! 2. [`open_gaps`]: every gap (insertion, deletion, template junction) must be closable by a
 //!    chain of 3.8 A steps; where it is not, the gap grows by one residue on alternating sides;
 //! 3. gaps of up to 12 residues are closed with a fragment of a known structure (loops.rs);
@@ -45,8 +46,10 @@ fn radius_of_gyration(p: &[V3]) -> f64 {
 }
 
 /// Step 1: template CAs on the query positions they align to; then, where no template aligns,
-/// on the positions their extensions reach (in template order).
-pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored]) -> TraceModel {
+/// on the positions their extensions reach (in template order). `ranked` are all the hits
+/// (choose.rs), in rank order: the bridges that orient a further template sharing too few
+/// residues with the model.
+pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored], ranked: &[Scored]) -> TraceModel {
     let mut ca: Vec<Option<V3>> = vec![None; query_len];
     let mut source = vec![None; query_len];
     let mut plddt = vec![0.0; query_len];
@@ -61,6 +64,8 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored]) -> TraceMod
         } else if shared.len() >= MIN_OVERLAP {
             let (mobile, fixed): (Vec<V3>, Vec<V3>) = shared.into_iter().unzip();
             superpose(&mobile, &fixed)
+        } else if let Some(transform) = bridge(lib, &ca, s, ranked) {
+            transform
         } else {
             // A separate domain: no shared residues tell its orientation. It keeps its own and
             // is set beside the model, on the side where its chain connects.
@@ -96,6 +101,33 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored]) -> TraceMod
     }
     let centre = centroid(&ca.iter().flatten().copied().collect::<Vec<_>>());
     TraceModel { ca: ca.iter().map(|p| p.unwrap_or(centre)).collect(), source, plddt, features, closed: vec![false; query_len] }
+}
+
+/// Orients a further template that shares too few residues with the model through a third
+/// hit (a bridge) that shares at least [`MIN_OVERLAP`] residues with both: the bridge is
+/// superposed on the model, and the template on the bridge's placed positions. The first
+/// such hit in rank order is used; `None` when no hit spans both.
+fn bridge(lib: &Library, ca: &[Option<V3>], s: &Scored, ranked: &[Scored]) -> Option<crate::geometry::superpose::Transform> {
+    let mut new_at: Vec<Option<usize>> = vec![None; ca.len()];
+    for &(q, j) in &s.hit.pairs {
+        if ca[q].is_none() {
+            new_at[q] = Some(j);
+        }
+    }
+    let tca = lib.ca(s.hit.chain);
+    for b in ranked {
+        let with_model = b.hit.pairs.iter().filter(|p| ca[p.0].is_some()).count();
+        let with_new = b.hit.pairs.iter().filter(|p| new_at[p.0].is_some()).count();
+        if with_model < MIN_OVERLAP || with_new < MIN_OVERLAP {
+            continue;
+        }
+        let bca = lib.ca(b.hit.chain);
+        let (mobile, fixed): (Vec<V3>, Vec<V3>) = b.hit.pairs.iter().filter_map(|&(q, j)| ca[q].map(|m| (bca[j], m))).unzip();
+        let onto_model = superpose(&mobile, &fixed);
+        let (mobile, fixed): (Vec<V3>, Vec<V3>) = b.hit.pairs.iter().filter_map(|&(q, j)| new_at[q].map(|k| (tca[k], onto_model.apply(bca[j])))).unzip();
+        return Some(superpose(&mobile, &fixed));
+    }
+    None
 }
 
 /// Step 2: un-assigns templated residues next to gaps until every gap can be closed: between
