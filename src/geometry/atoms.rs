@@ -103,7 +103,7 @@ pub fn backbone_from_frames(
 /// O of residue i from CA_i, C_i and N_{i+1}: in their plane, 1.23 A from C, along the bisector
 /// of the external angle at C. `None` when the three atoms are degenerate (coincident or with a
 /// straight CA-C-N angle).
-fn place_o_peptide(ca: V3, c: V3, n_next: V3) -> Option<V3> {
+pub(crate) fn place_o_peptide(ca: V3, c: V3, n_next: V3) -> Option<V3> {
     let u1 = unit(sub(c, ca))?;
     let u2 = unit(sub(c, n_next))?;
     let b = unit(add(u1, u2))?;
@@ -113,7 +113,7 @@ fn place_o_peptide(ca: V3, c: V3, n_next: V3) -> Option<V3> {
 /// O of a residue without a successor: internal coordinates from N, CA, C with C=O 1.23 A,
 /// CA-C-O 120.5 degrees and dihedral N-CA-C-O 180 degrees (psi = 0 convention, the O pointing
 /// away from N). Robust to degenerate input.
-fn place_o_terminal(n: V3, ca: V3, c: V3) -> V3 {
+pub(crate) fn place_o_terminal(n: V3, ca: V3, c: V3) -> V3 {
     let bc = unit(sub(c, ca)).unwrap_or([1.0, 0.0, 0.0]);
     let nrm = unit(cross(sub(ca, n), bc)).unwrap_or_else(|| any_perpendicular(bc));
     let m = cross(nrm, bc);
@@ -127,7 +127,7 @@ fn place_o_terminal(n: V3, ca: V3, c: V3) -> V3 {
 /// CB of an L-amino acid from N, CA, C: tetrahedral direction (54.74 degrees between the
 /// external bisector of N-CA-C and the CB bond, out of the N-CA-C plane on the L side),
 /// |CA-CB| = 1.53 A.
-fn place_cb(n: V3, ca: V3, c: V3) -> V3 {
+pub(crate) fn place_cb(n: V3, ca: V3, c: V3) -> V3 {
     let un = unit(sub(n, ca)).unwrap_or([-1.0, 0.0, 0.0]);
     let uc = unit(sub(c, ca)).unwrap_or([1.0, 0.0, 0.0]);
     let bis = unit(scale(add(un, uc), -1.0)).unwrap_or_else(|| any_perpendicular(uc));

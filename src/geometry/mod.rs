@@ -8,6 +8,7 @@ pub mod atoms;
 pub mod check;
 pub mod portable;
 pub mod relax;
+pub mod relax_o_cb;
 pub mod superpose;
 
 pub use atoms::{backbone_from_frames, complete_backbone, Structure};

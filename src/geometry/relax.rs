@@ -69,6 +69,10 @@ pub struct RelaxOptions {
     pub ca_repulsion: f64,
     /// Repulsion distance for the other N/CA/C pairs of residues |i - j| >= 2 (0 = off).
     pub atom_repulsion: f64,
+    /// Whether O and CB take part in the repulsion, as virtual sites placed from N, CA and C
+    /// every sweep (relax_o_cb.rs). Template models use it; the network's relaxation does not
+    /// (its sensitivity to the input is what `tests/relax_stability.rs` bounds).
+    pub o_cb_repulsion: bool,
     /// Bonded-only sweeps after the main sweeps (a fixed number: a tolerance-based stop would
     /// make the sweep count, and so the result, jump with tiny input changes).
     pub final_sweeps: usize,
@@ -89,6 +93,7 @@ impl Default for RelaxOptions {
             repulsion_stiffness: 0.2,
             ca_repulsion: 3.8,
             atom_repulsion: 3.0,
+            o_cb_repulsion: false,
             final_sweeps: 100,
             jitter: 0.01,
         }
@@ -260,26 +265,8 @@ fn build_pairs(x: &[V3], opts: &RelaxOptions, skin: f64, pairs: &mut Vec<(u32, u
         return;
     }
     let (ca_cut2, atom_cut2) = (ca_cut * ca_cut, atom_cut * atom_cut);
-    let key = |p: &V3| -> [i32; 3] {
-        let k = |v: f64| (v / cell).floor().clamp(-1.0e9, 1.0e9) as i32;
-        [k(p[0]), k(p[1]), k(p[2])]
-    };
-    let mut order: Vec<([i32; 3], u32)> = x
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| atom_cut > 0.0 || i % 3 == 1)
-        .map(|(i, p)| (key(p), i as u32))
-        .collect();
-    order.sort_unstable();
-    // Unique occupied cells with their [start, end) range in `order`.
-    let mut cells: Vec<([i32; 3], usize, usize)> = Vec::new();
-    for (s, &(k, _)) in order.iter().enumerate() {
-        match cells.last_mut() {
-            Some(last) if last.0 == k => last.2 = s + 1,
-            _ => cells.push((k, s, s + 1)),
-        }
-    }
-    let check = |ia: u32, ib: u32, pairs: &mut Vec<(u32, u32)>| {
+    let points: Vec<(u32, V3)> = x.iter().enumerate().filter(|(i, _)| atom_cut > 0.0 || i % 3 == 1).map(|(i, p)| (i as u32, *p)).collect();
+    grid_pairs(&points, cell, |ia, ib| {
         if (ia / 3).abs_diff(ib / 3) < 2 {
             return;
         }
@@ -290,12 +277,33 @@ fn build_pairs(x: &[V3], opts: &RelaxOptions, skin: f64, pairs: &mut Vec<(u32, u
         if d2 < if both_ca { ca_cut2 } else { atom_cut2 } {
             pairs.push((ia.min(ib), ia.max(ib)));
         }
+    });
+}
+
+/// Calls `visit` once for every pair of `points` (index, position) in the same or neighbouring
+/// cells of a grid of `cell` A: every pair closer than `cell`, and some further apart. The order
+/// is fixed by the cells and the indices (no hash map), so results built from it are the same
+/// on every platform.
+pub(crate) fn grid_pairs(points: &[(u32, V3)], cell: f64, mut visit: impl FnMut(u32, u32)) {
+    let key = |p: &V3| -> [i32; 3] {
+        let k = |v: f64| (v / cell).floor().clamp(-1.0e9, 1.0e9) as i32;
+        [k(p[0]), k(p[1]), k(p[2])]
     };
+    let mut order: Vec<([i32; 3], u32)> = points.iter().map(|(i, p)| (key(p), *i)).collect();
+    order.sort_unstable();
+    // Unique occupied cells with their [start, end) range in `order`.
+    let mut cells: Vec<([i32; 3], usize, usize)> = Vec::new();
+    for (s, &(k, _)) in order.iter().enumerate() {
+        match cells.last_mut() {
+            Some(last) if last.0 == k => last.2 = s + 1,
+            _ => cells.push((k, s, s + 1)),
+        }
+    }
     for &(k, s0, s1) in &cells {
         // Pairs inside the cell.
         for s in s0..s1 {
             for t in s + 1..s1 {
-                check(order[s].1, order[t].1, pairs);
+                visit(order[s].1, order[t].1);
             }
         }
         // Half of the 26 neighbouring cells (the lexicographically larger ones).
@@ -310,7 +318,7 @@ fn build_pairs(x: &[V3], opts: &RelaxOptions, skin: f64, pairs: &mut Vec<(u32, u
                         let (t0, t1) = (cells[c].1, cells[c].2);
                         for s in s0..s1 {
                             for t in t0..t1 {
-                                check(order[s].1, order[t].1, pairs);
+                                visit(order[s].1, order[t].1);
                             }
                         }
                     }
@@ -569,6 +577,7 @@ pub fn relax_with(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]], o
             }
         }
     }
+    let mut sites = (opts.o_cb_repulsion && opts.iterations > 0).then(|| super::relax_o_cb::Sites::new(&x));
     let mut x_built = x.clone();
     let half_skin2 = (SKIN / 2.0) * (SKIN / 2.0);
     for it in 0..opts.iterations {
@@ -595,6 +604,9 @@ pub fn relax_with(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]], o
                     x[b as usize][t] -= f * d[t];
                 }
             }
+        }
+        if let Some(sites) = &mut sites {
+            sites.repel(&mut x, opts.repulsion_stiffness);
         }
         let wp = opts.peptide_stiffness;
         if wp != 0.0 {

@@ -184,8 +184,10 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], ranked: &
     let mut n: Vec<[f32; 3]> = n.into_iter().map(v32).collect();
     let mut ca: Vec<[f32; 3]> = trace.ca.iter().copied().map(v32).collect();
     let mut c: Vec<[f32; 3]> = c.into_iter().map(v32).collect();
-    // The restraint target is the model itself (no coil: the trace already has 3.8 A steps).
-    relax_with(&mut n, &mut ca, &mut c, &RelaxOptions { coil_ca_ca: 0.0, ..RelaxOptions::default() });
+    // The restraint target is the model itself (no coil: the trace already has 3.8 A steps);
+    // O and CB take part in the repulsion, so that what two templates or a shifted alignment
+    // put on top of each other is pushed apart (relax_o_cb.rs).
+    relax_with(&mut n, &mut ca, &mut c, &RelaxOptions { coil_ca_ca: 0.0, o_cb_repulsion: true, ..RelaxOptions::default() });
     let gaps = gaps_to_templated(&trace.source.iter().map(Option::is_some).collect::<Vec<_>>());
     let plddt: Vec<f32> = (0..l)
         .map(|i| {

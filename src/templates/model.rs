@@ -169,34 +169,56 @@ fn outward(at: V3, centre: V3, axis: V3) -> V3 {
     unit(sub(v, scale(axis, dot(v, axis)))).unwrap_or_else(|| any_perpendicular(axis))
 }
 
-/// Points 1..n of a path from `p` (point 0) to `q` (point n) whose consecutive points are about
-/// 3.8 A apart: a sine arc bulging along `up`, its height found by bisection.
+/// Segments per residue of the polyline that measures an arc.
+const ARC_SAMPLES: usize = 16;
+
+/// Points 1..n of a path from `p` (point 0) to `q` (point n) whose consecutive points are
+/// 3.8 A apart along it: a sine arc bulging along `up`, its height found by bisection so that
+/// it is 3.8 A x n long, the points spread evenly along its length. (Spreading them evenly in
+/// the sine's parameter instead put the points of a long, high arc 5 A apart on its flanks and
+/// 0.4 A apart at its top; the relaxation, holding each residue near its point, then left the
+/// flanks' bonds stretched: T1009's 41-residue gap.) Sines from `portable`, so the page and the
+/// CLI place the same points.
 fn arc(p: V3, q: V3, n: usize, up: V3) -> Vec<V3> {
-    let pts = |h: f64| -> Vec<V3> {
-        (0..=n)
-            .map(|j| {
-                let t = j as f64 / n as f64;
-                add(add(p, scale(sub(q, p), t)), scale(up, h * (std::f64::consts::PI * t).sin()))
+    let m = ARC_SAMPLES * n;
+    let polyline = |h: f64| -> Vec<V3> {
+        (0..=m)
+            .map(|k| {
+                let t = k as f64 / m as f64;
+                let (sin, _) = crate::geometry::portable::sin_cos(std::f64::consts::PI * t);
+                add(add(p, scale(sub(q, p), t)), scale(up, h * sin))
             })
             .collect()
     };
-    let length = |h: f64| pts(h).windows(2).map(|w| dist(w[0], w[1])).sum::<f64>();
+    let length = |pts: &[V3]| pts.windows(2).map(|w| dist(w[0], w[1])).sum::<f64>();
     let want = CA_CA * n as f64;
     let (mut lo, mut hi) = (0.0, CA_CA * n as f64);
-    if length(0.0) < want {
+    if length(&polyline(0.0)) < want {
         for _ in 0..60 {
             let mid = 0.5 * (lo + hi);
-            if length(mid) < want {
+            if length(&polyline(mid)) < want {
                 lo = mid;
             } else {
                 hi = mid;
             }
         }
     }
-    let mut v = pts(lo);
-    v.pop();
-    v.remove(0);
-    v
+    let pts = polyline(lo);
+    let total = length(&pts);
+    // Walk the polyline, emitting a point every total / n of its length.
+    let mut out = Vec::with_capacity(n.saturating_sub(1));
+    let (mut k, mut walked) = (0usize, 0.0f64);
+    for j in 1..n {
+        let at = total * j as f64 / n as f64;
+        while k + 1 < m && walked + dist(pts[k], pts[k + 1]) < at {
+            walked += dist(pts[k], pts[k + 1]);
+            k += 1;
+        }
+        let seg = dist(pts[k], pts[k + 1]);
+        let f = if seg > 0.0 { ((at - walked) / seg).clamp(0.0, 1.0) } else { 0.0 };
+        out.push(add(pts[k], scale(sub(pts[k + 1], pts[k]), f)));
+    }
+    out
 }
 
 /// `n` residues leaving `anchor` along `dir` as an ideal alpha helix (1.5 A rise, 100 degrees a
