@@ -237,6 +237,9 @@ fn template_summary(used: &[TemplateUse], searched: bool, max_evalue: f64) -> St
             format!("{}-{}", t.template_from, t.template_to)
         ));
     }
+    if let Some(note) = webfold::page::unoriented_note(used) {
+        s.push_str(&format!("  {note}\n"));
+    }
     s
 }
 

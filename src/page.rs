@@ -95,6 +95,25 @@ pub fn tentative_note(settings: &TemplateSettings, templates: &[crate::templates
     })
 }
 
+/// The sentence for templates set beside the model with their orientation unknown (model.rs,
+/// step 1), `None` when every template is oriented. The page shows it under the template
+/// table and `webfold predict` prints it under its own.
+pub fn unoriented_note(templates: &[crate::templates::TemplateUse]) -> Option<String> {
+    let names: Vec<String> = templates.iter().enumerate().filter(|(_, t)| t.unoriented).map(|(k, t)| format!("template {} ({} {})", k + 1, t.pdb_id, t.chain)).collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "The domain of {} shares too few residues with the other templates, and no hit spans both: it is set beside the model, and their relative orientation is unknown.",
+            names.join(" and of ")
+        )
+    })
+}
+
+/// The page's note on a template model: tentative templates, unoriented domains, or both.
+pub fn template_note(settings: &TemplateSettings, templates: &[crate::templates::TemplateUse]) -> Option<String> {
+    let notes: Vec<String> = [tentative_note(settings, templates), unoriented_note(templates)].into_iter().flatten().collect();
+    (!notes.is_empty()).then(|| notes.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::archive::{zip_archive, ArchiveFile, Stamp};
 use crate::model::flops::flops;
-use crate::page::{network_note, template_settings, template_source, tentative_note, LibraryState, TemplateInput, TemplateSettings};
+use crate::page::{network_note, template_note, template_settings, template_source, LibraryState, TemplateInput, TemplateSettings};
 use crate::predict::{structure_from_network, template_model, Prediction, Predictor};
 use crate::sequence::{parse, ParseOptions, MAX_LEN};
 use crate::templates::Templates;
@@ -240,7 +240,7 @@ pub async fn predict(text: String, options: JsValue, index: usize) -> Result<JsV
     let t1 = js_sys::Date::now();
     let (prediction, note, model_ms, gflop) = match templated {
         Ok(p) => {
-            let note = tentative_note(&settings, &p.templates);
+            let note = template_note(&settings, &p.templates);
             (p, note, 0.0, 0.0)
         }
         Err(remarks) => {

@@ -296,6 +296,7 @@ fn a_long_gap_is_filled_with_even_steps() {
         plddt: vec![0.0; l],
         features: vec![None; l],
         closed: vec![false; l],
+        unoriented: vec![false],
     };
     for (i, p) in [(0usize, [-7.6, -3.0, 0.0]), (1, [-5.0, 0.0, 0.0]), (43, [12.8, 0.0, 0.0]), (44, [15.4, -3.0, 0.0])] {
         m.ca[i] = p;
@@ -612,6 +613,9 @@ fn a_further_template_is_oriented_through_a_hit_that_spans_both_domains() {
     };
     assert!(error(&ranked) < 0.01, "bridged: CA RMSD {:.3} A", error(&ranked));
     assert!(error(&[]) > 3.0, "without a bridge the half is set beside: CA RMSD {:.3} A", error(&[]));
+    // Only the model without a bridge has a domain of unknown orientation, and says so.
+    assert_eq!(templates::model::raw_model(lib, l, &chosen, &ranked).unoriented, vec![false, false]);
+    assert_eq!(templates::model::raw_model(lib, l, &chosen, &[]).unoriented, vec![false, true]);
 }
 
 #[test]

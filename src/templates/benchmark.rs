@@ -33,6 +33,8 @@ pub struct ChainResult {
     /// The model's estimated TM-score (confidence::estimated_tm, or the network's constant).
     pub estimated_tm: f64,
     pub seconds: f64,
+    /// The model passes the geometry check (bonds, CA-CA clashes; geometry::check).
+    pub valid: bool,
 }
 
 /// Chains to benchmark: `n` distinct chains of at least 30 residues, drawn with a seeded
@@ -70,7 +72,7 @@ pub fn run(
 ) -> Result<(Vec<ChainResult>, Vec<(f64, f64)>), String> {
     let lib = &t.library;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
-    let mut chain_tsv = String::from("chain\tlength\ttemplate\tevalue\tidentity\ttemplates\tcoverage\ttm\tlddt\tmean_plddt\tseconds\ttentative\testimated_tm\n");
+    let mut chain_tsv = String::from("chain\tlength\ttemplate\tevalue\tidentity\ttemplates\tcoverage\ttm\tlddt\tmean_plddt\tseconds\ttentative\testimated_tm\tvalid\n");
     let mut res_tsv = format!("chain\tresidue\ttemplated\tgap\tclosed\t{}\tplddt\tlddt\n", super::confidence::FEATURES.join("\t"));
     let mut results = Vec::new();
     let mut residues = Vec::new();
@@ -94,8 +96,9 @@ pub fn run(
         let per = lddt_ca_per_residue(&s.ca, &native);
         let lddt = per.iter().sum::<f64>() / per.len().max(1) as f64;
         let mean_plddt = s.mean_plddt() as f64;
+        let valid = crate::geometry::check(s).is_valid();
         let r = match &model {
-            None => ChainResult { name: name.clone(), length: seq.len(), best: None, tentative: false, templates: 0, coverage: 0.0, tm, lddt, mean_plddt, estimated_tm: confidence::network_estimated_tm(), seconds },
+            None => ChainResult { name: name.clone(), length: seq.len(), best: None, tentative: false, templates: 0, coverage: 0.0, tm, lddt, mean_plddt, estimated_tm: confidence::network_estimated_tm(), seconds, valid },
             Some(m) => {
                 let templated: Vec<bool> = m.features.iter().map(Option::is_some).collect();
                 let gaps = super::gaps_to_templated(&templated);
@@ -118,11 +121,12 @@ pub fn run(
                     mean_plddt,
                     estimated_tm: m.estimated_tm,
                     seconds,
+                    valid,
                 }
             }
         };
         let (tname, te, ti) = r.best.clone().map_or(("-".to_string(), f64::NAN, f64::NAN), |b| b);
-        let _ = writeln!(chain_tsv, "{}\t{}\t{tname}\t{te:.3e}\t{ti:.3}\t{}\t{:.3}\t{:.4}\t{:.2}\t{:.2}\t{:.3}\t{}\t{:.4}", r.name, r.length, r.templates, r.coverage, r.tm, r.lddt, r.mean_plddt, r.seconds, r.tentative as u8, r.estimated_tm);
+        let _ = writeln!(chain_tsv, "{}\t{}\t{tname}\t{te:.3e}\t{ti:.3}\t{}\t{:.3}\t{:.4}\t{:.2}\t{:.2}\t{:.3}\t{}\t{:.4}\t{}", r.name, r.length, r.templates, r.coverage, r.tm, r.lddt, r.mean_plddt, r.seconds, r.tentative as u8, r.estimated_tm, r.valid as u8);
         progress(&r);
         results.push(r);
     }
@@ -152,6 +156,9 @@ pub fn summary(results: &[ChainResult], residues: &[(f64, f64)]) -> String {
     let _ = writeln!(s, "All {} chains, the network's prediction where there is no template: mean TM-score {:.3}, CA-lDDT {:.1} (the network's {} predictions alone: {:.3}, {:.1}).\n",
         results.len(), mean(&results.iter().map(|r| r.tm).collect::<Vec<_>>()), mean(&results.iter().map(|r| r.lddt).collect::<Vec<_>>()),
         network.len(), mean(&network.iter().map(|r| r.tm).collect::<Vec<_>>()), mean(&network.iter().map(|r| r.lddt).collect::<Vec<_>>()));
+    let invalid: Vec<&str> = results.iter().filter(|r| !r.valid).map(|r| r.name.as_str()).collect();
+    let _ = writeln!(s, "Geometry check (bonds within 0.1 A of ideal, under 1% of CA pairs closer than 3 A): {} of {} models pass{}.\n",
+        results.len() - invalid.len(), results.len(), if invalid.is_empty() { String::new() } else { format!("; failing: {}", invalid.join(", ")) });
     let _ = writeln!(s, "| estimated TM-score | chains | mean estimated | mean true TM-score | mean abs(estimated - true) |\n|---|---:|---:|---:|---:|");
     let estimate_row = |s: &mut String, label: &str, rows: &[&ChainResult]| {
         if !rows.is_empty() {

@@ -82,6 +82,9 @@ pub struct TemplateUse {
     /// A tentative template: no hit reached the E-value cutoff, and this one is among those
     /// up to the tentative cutoff (search.rs, SearchOptions::tentative_evalue).
     pub tentative: bool,
+    /// Set beside the model as a separate domain: it shares too few residues with the other
+    /// templates, and no hit spans both, so their relative orientation is unknown.
+    pub unoriented: bool,
 }
 
 /// Residues per line of [`TemplateUse::alignment_text`].
@@ -226,6 +229,7 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], ranked: &
                 template_aligned,
                 template_sequence: String::from_utf8_lossy(lib.sequence(h.chain)).into_owned(),
                 tentative: false,
+                unoriented: trace.unoriented[k],
             }
         })
         .collect();
@@ -286,6 +290,9 @@ pub fn remarks(templates: &[TemplateUse], library_source: &str, options: &Search
         out.push(format!("TEMPLATE {n} EVALUE {:.1E} BITS {:.1} COVERAGE {:.0}% USED {}", t.evalue, t.bits, 100.0 * t.coverage, t.residues_used));
         out.push(format!("TEMPLATE {n} PROFILE EVALUE {:.1E}", t.profile_evalue));
         out.push(format!("TEMPLATE {n} USED BEYOND THE ALIGNMENT (GAPLESS) {}", t.extended_used));
+        if t.unoriented {
+            out.push(format!("TEMPLATE {n} SET BESIDE THE MODEL: ITS ORIENTATION IS UNKNOWN"));
+        }
         // The alignment itself, query and template lines in turn, as long as REMARK 3's 69
         // columns allow ('-' for a gap; it starts at the QUERY and TEMPLATE ranges above).
         let labels = [format!("TEMPLATE {n} ALN QUERY "), format!("TEMPLATE {n} ALN TMPL  ")];

@@ -38,6 +38,9 @@ pub struct TraceModel {
     pub features: Vec<Option<Features>>,
     /// Residues (not templated) placed by a fragment (loops.rs); the fill leaves them.
     pub closed: Vec<bool>,
+    /// Per chosen template: set beside the model as a separate domain, its orientation
+    /// unknown (no shared residues, no bridge).
+    pub unoriented: Vec<bool>,
 }
 
 fn radius_of_gyration(p: &[V3]) -> f64 {
@@ -56,6 +59,7 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored], ranked: &[S
     let mut features = vec![None; query_len];
     // Each template's decoded trace and its transform into the model, for the extensions.
     let mut placed = Vec::with_capacity(chosen.len());
+    let mut unoriented = vec![false; chosen.len()];
     for (t, s) in chosen.iter().enumerate() {
         let tca = lib.ca(s.hit.chain);
         let shared: Vec<(V3, V3)> = s.hit.pairs.iter().filter_map(|&(q, j)| ca[q].map(|m| (tca[j], m))).collect();
@@ -69,6 +73,7 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored], ranked: &[S
         } else {
             // A separate domain: no shared residues tell its orientation. It keeps its own and
             // is set beside the model, on the side where its chain connects.
+            unoriented[t] = true;
             let placed: Vec<V3> = ca.iter().flatten().copied().collect();
             let new: Vec<V3> = s.hit.pairs.iter().filter(|p| ca[p.0].is_none()).map(|p| tca[p.1]).collect();
             let (cm, cn) = (centroid(&placed), centroid(&new));
@@ -100,7 +105,7 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored], ranked: &[S
         }
     }
     let centre = centroid(&ca.iter().flatten().copied().collect::<Vec<_>>());
-    TraceModel { ca: ca.iter().map(|p| p.unwrap_or(centre)).collect(), source, plddt, features, closed: vec![false; query_len] }
+    TraceModel { ca: ca.iter().map(|p| p.unwrap_or(centre)).collect(), source, plddt, features, closed: vec![false; query_len], unoriented }
 }
 
 /// Orients a further template that shares too few residues with the model through a third
