@@ -4,8 +4,8 @@
 //! [`Predictor::network`], what [`Predictor::predict`] does before post-processing: tokens ->
 //! network -> N/CA/C and pLDDT read back to host memory (so lazy/asynchronous backends are
 //! synchronised). The median and the
-//! minimum are reported; the relaxation and O/CB placement (D8, [`structure_from_network`]) are
-//! timed once separately.
+//! minimum are reported; the relaxation, O/CB placement and side-chain packing (D8,
+//! [`structure_from_network`]) are timed once separately.
 //!
 //! Memory: the binary's global allocator counts live bytes ([`HostMemory`]); the reported peak is
 //! the largest number of bytes live at once during one forward (results read back included),
@@ -162,7 +162,7 @@ fn ms(d: Duration) -> String {
 /// The results as markdown: timing/memory table, then the FLOPs per component.
 pub fn markdown(rows: &[BenchRow]) -> String {
     let mut out = String::new();
-    out.push_str("| backend | L | model GFLOP | median ms | min ms | GFLOP/s | peak host MiB | relax+O/CB ms |\n");
+    out.push_str("| backend | L | model GFLOP | median ms | min ms | GFLOP/s | peak host MiB | relax+O/CB+side chains ms |\n");
     out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for r in rows {
         let mem = match r.peak_host_bytes {
