@@ -224,6 +224,29 @@ fn project_peptide(x: &mut [V3], atoms: [usize; 4], w: f64) {
     }
 }
 
+/// The move of `pa` (`pb` moves by the opposite) in one repulsion step of a pair closer than
+/// `d0`, `None` when it is not: a gradient step of the soft penalty (d0^2 - r^2)^2 scaled by
+/// `stiffness`, polynomial in the coordinates, no direction to normalise, so its curvature
+/// stays bounded even for coincident atoms, and the strong restraint keeps the whole update a
+/// smooth, well-conditioned map of the input.
+pub(crate) fn repulsion_push(pa: V3, pb: V3, d0: f64, stiffness: f64) -> Option<V3> {
+    let d = [pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]];
+    let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+    (r2 < d0 * d0).then(|| {
+        let f = 0.5 * stiffness / (d0 * d0) * (d0 * d0 - r2);
+        [f * d[0], f * d[1], f * d[2]]
+    })
+}
+
+/// Whether some atom of `x` is more than `limit` from where it was when a Verlet list was
+/// built (`built`): the list must then be rebuilt.
+pub(crate) fn moved_beyond(x: &[V3], built: &[V3], limit: f64) -> bool {
+    x.iter().zip(built).any(|(p, q)| {
+        let d = [p[0] - q[0], p[1] - q[1], p[2] - q[2]];
+        d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > limit * limit
+    })
+}
+
 /// Repulsion distance of a non-bonded pair (both CA or not).
 #[inline]
 fn repulsion_distance(a: u32, b: u32, opts: &RelaxOptions) -> f64 {
@@ -579,7 +602,6 @@ pub fn relax_with(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]], o
     }
     let mut sites = (opts.o_cb_repulsion && opts.iterations > 0).then(|| super::relax_o_cb::Sites::new(&x));
     let mut x_built = x.clone();
-    let half_skin2 = (SKIN / 2.0) * (SKIN / 2.0);
     for it in 0..opts.iterations {
         if let (Some(target), true) = (&target, restraint > 0.0) {
             for (p, q) in x.iter_mut().zip(target) {
@@ -589,19 +611,10 @@ pub fn relax_with(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]], o
             }
         }
         for &(a, b) in &pairs {
-            let d0 = repulsion_distance(a, b, opts);
-            let (pa, pb) = (x[a as usize], x[b as usize]);
-            let d = [pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]];
-            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-            if r2 < d0 * d0 {
-                // A gradient step of the soft penalty (d0^2 - r^2)^2 (scaled by the stiffness):
-                // polynomial in the coordinates, no direction to normalise, so its curvature
-                // stays bounded even for coincident atoms, and the strong restraint keeps the
-                // whole update a smooth, well-conditioned map of the input.
-                let f = 0.5 * opts.repulsion_stiffness / (d0 * d0) * (d0 * d0 - r2);
+            if let Some(m) = repulsion_push(x[a as usize], x[b as usize], repulsion_distance(a, b, opts), opts.repulsion_stiffness) {
                 for t in 0..3 {
-                    x[a as usize][t] += f * d[t];
-                    x[b as usize][t] -= f * d[t];
+                    x[a as usize][t] += m[t];
+                    x[b as usize][t] -= m[t];
                 }
             }
         }
@@ -624,11 +637,7 @@ pub fn relax_with(n: &mut [[f32; 3]], ca: &mut [[f32; 3]], c: &mut [[f32; 3]], o
                 project(&mut x, s.a as usize, s.b as usize, s.d0, s.w);
             }
         }
-        let moved_far = x.iter().zip(&x_built).any(|(p, q)| {
-            let d = [p[0] - q[0], p[1] - q[1], p[2] - q[2]];
-            d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > half_skin2
-        });
-        if moved_far {
+        if moved_beyond(&x, &x_built, SKIN / 2.0) {
             build_pairs(&x, opts, SKIN, &mut pairs);
             x_built.copy_from_slice(&x);
         }

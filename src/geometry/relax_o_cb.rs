@@ -65,7 +65,7 @@ impl Sites {
 
     fn is_o(&self, a: u32) -> bool {
         let a = a as usize;
-        a >= 3 * self.l && (a - 3 * self.l) % 2 == 0
+        a >= 3 * self.l && (a - 3 * self.l).is_multiple_of(2)
     }
 
     fn is_cb(&self, a: u32) -> bool {
@@ -74,7 +74,7 @@ impl Sites {
     }
 
     fn is_n(&self, a: u32) -> bool {
-        (a as usize) < 3 * self.l && a % 3 == 0
+        (a as usize) < 3 * self.l && a.is_multiple_of(3)
     }
 
     fn distance(&self, a: u32, b: u32) -> f64 {
@@ -134,11 +134,7 @@ impl Sites {
     /// One repulsion step (the soft penalty of relax.rs, `stiffness` as there) on every listed
     /// pair closer than its repulsion distance, the sites placed from `x` as it is now.
     pub fn repel(&mut self, x: &mut [V3], stiffness: f64) {
-        let moved_far = x.iter().zip(&self.built_at).any(|(p, q)| {
-            let d = [p[0] - q[0], p[1] - q[1], p[2] - q[2]];
-            d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > (SKIN / 4.0) * (SKIN / 4.0)
-        });
-        if moved_far {
+        if super::relax::moved_beyond(x, &self.built_at, SKIN / 4.0) {
             self.rebuild(x);
         }
         let sites = self.place(x);
@@ -146,14 +142,9 @@ impl Sites {
         let at = |a: u32| if (a as usize) < real { x[a as usize] } else { sites[a as usize - real] };
         let mut moves: Vec<(u32, V3)> = Vec::new();
         for &(a, b) in &self.pairs {
-            let d0 = self.distance(a, b);
-            let (pa, pb) = (at(a), at(b));
-            let d = [pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2]];
-            let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-            if r2 < d0 * d0 {
-                let f = 0.5 * stiffness / (d0 * d0) * (d0 * d0 - r2);
-                moves.push((a, [f * d[0], f * d[1], f * d[2]]));
-                moves.push((b, [-f * d[0], -f * d[1], -f * d[2]]));
+            if let Some(m) = super::relax::repulsion_push(at(a), at(b), self.distance(a, b), stiffness) {
+                moves.push((a, m));
+                moves.push((b, [-m[0], -m[1], -m[2]]));
             }
         }
         for (a, m) in moves {

@@ -68,7 +68,7 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored], ranked: &[S
         } else if shared.len() >= MIN_OVERLAP {
             let (mobile, fixed): (Vec<V3>, Vec<V3>) = shared.into_iter().unzip();
             superpose(&mobile, &fixed)
-        } else if let Some(transform) = bridge(lib, &ca, s, ranked) {
+        } else if let Some(transform) = bridge(lib, &ca, s, &tca, ranked) {
             transform
         } else {
             // A separate domain: no shared residues tell its orientation. It keeps its own and
@@ -112,14 +112,14 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored], ranked: &[S
 /// hit (a bridge) that shares at least [`MIN_OVERLAP`] residues with both: the bridge is
 /// superposed on the model, and the template on the bridge's placed positions. The first
 /// such hit in rank order is used; `None` when no hit spans both.
-fn bridge(lib: &Library, ca: &[Option<V3>], s: &Scored, ranked: &[Scored]) -> Option<crate::geometry::superpose::Transform> {
+/// `tca` is the further template's decoded CA trace.
+fn bridge(lib: &Library, ca: &[Option<V3>], s: &Scored, tca: &[V3], ranked: &[Scored]) -> Option<crate::geometry::superpose::Transform> {
     let mut new_at: Vec<Option<usize>> = vec![None; ca.len()];
     for &(q, j) in &s.hit.pairs {
         if ca[q].is_none() {
             new_at[q] = Some(j);
         }
     }
-    let tca = lib.ca(s.hit.chain);
     for b in ranked {
         let with_model = b.hit.pairs.iter().filter(|p| ca[p.0].is_some()).count();
         let with_new = b.hit.pairs.iter().filter(|p| new_at[p.0].is_some()).count();
@@ -209,18 +209,18 @@ fn arc(p: V3, q: V3, n: usize, up: V3) -> Vec<V3> {
         }
     }
     let pts = polyline(lo);
-    let total = length(&pts);
+    let seg: Vec<f64> = pts.windows(2).map(|w| dist(w[0], w[1])).collect();
+    let total = seg.iter().sum::<f64>();
     // Walk the polyline, emitting a point every total / n of its length.
     let mut out = Vec::with_capacity(n.saturating_sub(1));
     let (mut k, mut walked) = (0usize, 0.0f64);
     for j in 1..n {
         let at = total * j as f64 / n as f64;
-        while k + 1 < m && walked + dist(pts[k], pts[k + 1]) < at {
-            walked += dist(pts[k], pts[k + 1]);
+        while k + 1 < m && walked + seg[k] < at {
+            walked += seg[k];
             k += 1;
         }
-        let seg = dist(pts[k], pts[k + 1]);
-        let f = if seg > 0.0 { ((at - walked) / seg).clamp(0.0, 1.0) } else { 0.0 };
+        let f = if seg[k] > 0.0 { ((at - walked) / seg[k]).clamp(0.0, 1.0) } else { 0.0 };
         out.push(add(pts[k], scale(sub(pts[k + 1], pts[k]), f)));
     }
     out
