@@ -11,8 +11,9 @@ chi1+2 those whose chi1 and chi2 are both right (residues with at least two chi 
 Clashes: pairs of heavy atoms of different residues closer than 2.5 A, per 1000 atoms (last column:
 only the model's residues with pLDDT at least --confident, default 70); backbone
 pairs of consecutive residues (the peptide bond and the 1-3 pairs across it), proline CD with
-the previous C and cysteine SG-SG (disulfides) do not count. Prints a markdown table per id list.
-Needs gemmi.
+the previous C and cysteine SG-SG (disulfides) do not count. --backbone-only keeps N, CA, C, O
+and CB alone in both structures (the clashes the backbone leaves; no chi angles then). Prints a
+markdown table per id list. Needs gemmi.
 """
 import argparse
 import math
@@ -32,11 +33,16 @@ SYMMETRIC = {("D", 2), ("F", 2), ("Y", 2), ("E", 3)}
 KEEP = []  # the structures the residues belong to (gemmi residues do not keep them alive)
 
 
-def first_chain(path):
+def first_chain(path, backbone_only=False):
     st = gemmi.read_structure(path)
     st.remove_hydrogens()
     KEEP.append(st)
     chain = st[0][0]
+    if backbone_only:
+        for r in chain:
+            for i in reversed(range(len(r))):
+                if r[i].name not in BACKBONE | {"CB"}:
+                    del r[i]
     return [r for r in chain if r.find_atom("CA", "*")]
 
 
@@ -94,6 +100,7 @@ def main():
     ap.add_argument("--native", required=True)
     ap.add_argument("--ids", action="append", required=True)
     ap.add_argument("--confident", type=float, default=70.0, help="pLDDT of the model's confident residues (last column)")
+    ap.add_argument("--backbone-only", action="store_true", help="N, CA, C, O and CB alone (side chains removed from both)")
     args = ap.parse_args()
     for ids_file in args.ids:
         ids = [l.split()[0] for l in open(ids_file) if l.strip()]
@@ -103,7 +110,7 @@ def main():
         tot = [0, 0, 0, 0]
         clash_tot = [0, 0, 0, 0, 0, 0]
         for t in ids:
-            pred, nat = first_chain(os.path.join(args.pred, t + ".pdb")), first_chain(os.path.join(args.native, t + ".pdb"))
+            pred, nat = (first_chain(os.path.join(d, t + ".pdb"), args.backbone_only) for d in (args.pred, args.native))
             if len(pred) != len(nat):
                 sys.exit(f"{t}: {len(pred)} model residues against {len(nat)} native ones")
             c1 = n1 = c12 = n12 = 0
