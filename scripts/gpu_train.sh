@@ -9,8 +9,9 @@
 # carry ["data/train.wfd", "data/val.wfd", "runs/gpu-bin"] (the last only when a packed wgpu
 # binary is there). Environment: WEBFOLD_DATA (default data/train.wfd), WEBFOLD_VAL (default
 # val.wfd beside it), WEBFOLD_BIN (default runs/gpu-bin/webfold.wfbin), VULKAN_LIB_DIR (default
-# runs/gpu-bin), PYTHON (default python3). Output: OUT/checkpoint.pt, loss.tsv, webfold.safetensors,
-# parity.safetensors, gpu_train.json, train.log and, when benchmarked, bench.md (7 files; the
+# runs/gpu-bin), PYTHON (default python3). Output: OUT/checkpoint.pt, optimizer.pt, loss.tsv,
+# webfold.safetensors, parity.safetensors, gpu_train.json, train.log and, when benchmarked,
+# bench.md (8 files; the
 # device tool returns 8 of at most 16 MiB). For the bench, an NVIDIA Vulkan ICD manifest is
 # written when the driver's libGLX_nvidia.so.0 exists but no manifest does.
 #

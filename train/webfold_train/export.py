@@ -17,6 +17,7 @@ except ImportError:  # e.g. a GPU machine with torch only: write the same format
     save_file = None
 
 from .config import Config
+from .lean_checkpoint import model_state
 from .model import WebFold
 from .train import tokenize
 
@@ -61,7 +62,7 @@ def load_model(ckpt_path):
     ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     cfg = Config.from_json(ckpt["config"])
     model = WebFold(cfg)
-    model.load_state_dict(ckpt["model"])
+    model.load_state_dict(model_state(ckpt))
     return model.eval(), cfg, ckpt.get("step", 0)
 
 

@@ -18,9 +18,10 @@
 6. OUT/gpu_train.json: steps/s, residues/s, peak GPU memory, device, steps, losses, timings
    (rewritten after every stage, so a killed run still leaves one).
 
-OUT ends with at most 7 files (the device tool brings back 8 of at most 16 MiB each):
-checkpoint.pt, loss.tsv, webfold.safetensors, parity.safetensors, gpu_train.json, bench.md and
-train.log (written by gpu_train.sh).
+OUT ends with at most 8 files (the device tool brings back 8 of at most 16 MiB each):
+checkpoint.pt (model, step, sampler; 7.1 MB for --config gpu), optimizer.pt (AdamW state, 14 MB),
+loss.tsv, webfold.safetensors, parity.safetensors, gpu_train.json, bench.md and train.log
+(written by gpu_train.sh).
 """
 import argparse
 import json
@@ -81,7 +82,7 @@ def probe_batches(cfg, crop, device, candidates, mem_frac):
             for _ in range(3):
                 sync()
                 t = time.time()
-                with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=cuda):
+                with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=train.use_bf16(device)):
                     out = model(tokens, mask)
                 loss, _ = total_loss(out, xyz, mask)
                 loss.backward()
@@ -127,7 +128,7 @@ def val_loss(ckpt_path, chains, n, crop, device, batch=16):
     while count < n:
         b = min(batch, n - count)
         tokens, xyz, mask = (t.to(device) for t in train.make_batch(chains, rng, b, crop))
-        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=train.use_bf16(device)):
             out = model(tokens, mask)
         loss, parts = total_loss(out, xyz, mask)
         for k, v in dict(parts, loss=loss.item()).items():
@@ -322,6 +323,8 @@ def main(argv=None):
             save_log()
             raise SystemExit(log["error"])
         shutil.copyfile(src, ckpt_path)
+        if os.path.exists(os.path.join(args.from_dir, train.OPTIMIZER_FILE)):
+            shutil.copyfile(os.path.join(args.from_dir, train.OPTIMIZER_FILE), os.path.join(out, train.OPTIMIZER_FILE))
         if os.path.exists(os.path.join(args.from_dir, "loss.tsv")):
             shutil.copyfile(os.path.join(args.from_dir, "loss.tsv"), os.path.join(out, "loss.tsv"))
         log["resumed_from"] = show(args.from_dir)
@@ -392,7 +395,8 @@ def main(argv=None):
     log.update(end_step=stats["end_step"], steps=steps, train_seconds=round(secs, 1),
                steps_per_s=round(steps / secs, 3), residues_per_s=round(stats["residues"] / secs),
                padded_residues_per_s=round(stats["padded_residues"] / secs),
-               batch_halvings=stats["batch_halvings"], hparams=stats["hparams"])
+               batch_halvings=stats["batch_halvings"], skipped_nonfinite=stats["skipped_nonfinite"],
+               hparams=stats["hparams"])
     if device.type == "cuda":
         log["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated(device) / GIB, 2)
     log["curve"] = curve_summary(os.path.join(out, "loss.tsv"), stats["start_step"])

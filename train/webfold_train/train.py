@@ -1,8 +1,8 @@
 """Training loop with exact resume (docs/DESIGN.md D7).
 
 One run continues across several invocations: every invocation loads `OUT/checkpoint.pt` if
-present (model, optimiser, step, and the sampler's random state), trains until --steps or
---minutes runs out, and saves again. Losses are appended to `OUT/loss.tsv`.
+present (model, step, and the sampler's random state; the AdamW state from `OUT/optimizer.pt`
+beside it), trains until --steps or --minutes runs out, and saves both again. Losses are appended to `OUT/loss.tsv`.
 
 On resume the run's hyperparameters come from the checkpoint; --batch, --crop, --lr, --warmup and
 --total-steps given explicitly replace them from this step on (recorded in the checkpoint), and
@@ -23,6 +23,7 @@ import torch
 
 from . import dataset
 from .config import Config, PRESETS
+from .lean_checkpoint import model_state
 from .losses import total_loss
 from .model import WebFold
 
@@ -67,10 +68,35 @@ def lr_at(step, base, warmup, total, start=0):
     return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
+def use_bf16(device) -> bool:
+    """bf16 autocast: on CUDA; on the CPU only with WEBFOLD_BF16=1, which lets the CPU tests
+    (tests/test_train.py) run the GPU's mixed-precision path before a GPU is ever lent."""
+    return device.type == "cuda" or os.environ.get("WEBFOLD_BF16") == "1"
+
+
 def save_atomic(obj, path):
     tmp = path + ".tmp"
     torch.save(obj, tmp)
     os.replace(tmp, path)
+
+
+OPTIMIZER_FILE = "optimizer.pt"
+
+
+def load_optimizer_state(ckpt, opt_path):
+    """The AdamW state that belongs to `ckpt`: inside it (checkpoints written before the split),
+    else `opt_path` when it was saved at the same step; None (a fresh AdamW state, said in the
+    log) when there is none or it is from another step."""
+    if "optimizer" in ckpt:
+        return ckpt["optimizer"]
+    if os.path.exists(opt_path):
+        o = torch.load(opt_path, map_location="cpu", weights_only=False)
+        if o.get("step") == ckpt["step"]:
+            return o["optimizer"]
+        print(f"{opt_path} is from step {o.get('step')}, the checkpoint from step {ckpt['step']}: fresh AdamW state")
+        return None
+    print(f"no {os.path.basename(opt_path)} beside the checkpoint: fresh AdamW state")
+    return None
 
 
 DEFAULTS = {"lr": 1e-3, "warmup": 200, "total_steps": 20000, "batch": 8, "crop": 128}
@@ -109,8 +135,10 @@ def train(args, stats=None):
     rng = np.random.Generator(np.random.PCG64(hp["seed"]))
     step = 0
     if ckpt is not None:
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
+        model.load_state_dict(model_state(ckpt))
+        opt_state = load_optimizer_state(ckpt, os.path.join(args.out, OPTIMIZER_FILE))
+        if opt_state is not None:
+            opt.load_state_dict(opt_state)
         rng.bit_generator.state = ckpt["sampler_state"]
         step = ckpt["step"]
     if getattr(args, "new_schedule", 0):
@@ -123,12 +151,16 @@ def train(args, stats=None):
     deadline = getattr(args, "deadline", None)
     if stats is None:
         stats = {}
-    stats.update(start_step=step, steps=0, seconds=0.0, residues=0, padded_residues=0, batch_halvings=0)
+    stats.update(start_step=step, steps=0, seconds=0.0, residues=0, padded_residues=0, batch_halvings=0,
+                 skipped_nonfinite=0)
 
     def checkpoint():
-        save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
-                     "sampler_state": rng.bit_generator.state, "config": cfg.to_json(), "hparams": hp},
-                    ckpt_path)
+        # The AdamW moments (twice the model's bytes) go to their own file, written first: each
+        # file stays under the device tool's 16 MiB per file, and a checkpoint may travel without
+        # them (train/checkpoints/README.md).
+        save_atomic({"optimizer": opt.state_dict(), "step": step}, os.path.join(args.out, OPTIMIZER_FILE))
+        save_atomic({"model": model.state_dict(), "step": step, "sampler_state": rng.bit_generator.state,
+                     "config": cfg.to_json(), "hparams": hp}, ckpt_path)
 
     log = open(os.path.join(args.out, "loss.tsv"), "a")
     if log.tell() == 0:
@@ -152,7 +184,7 @@ def train(args, stats=None):
         tokens, xyz, mask = tokens.to(device), xyz.to(device), mask.to(device)
         oom = False
         try:
-            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16(device)):
                 out = fwd(tokens, mask)
             loss, parts = total_loss(out, xyz, mask)
             opt.zero_grad(set_to_none=True)
@@ -170,7 +202,16 @@ def train(args, stats=None):
             stats["batch_halvings"] += 1
             print(f"out of GPU memory at step {step}: batch -> {hp['batch']}", flush=True)
             continue
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        if not torch.isfinite(grad_norm):
+            # One bad batch (an overflow) must not poison a time-limited run's weights: skip it,
+            # count it, and stop only if it keeps happening.
+            opt.zero_grad(set_to_none=True)
+            stats["skipped_nonfinite"] += 1
+            print(f"non-finite loss or gradient at step {step}: batch skipped", flush=True)
+            if stats["skipped_nonfinite"] > 20:
+                raise RuntimeError("more than 20 batches with a non-finite loss or gradient")
+            continue
         opt.step()
         step += 1
         step_seconds = time.time() - t_step

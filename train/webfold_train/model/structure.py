@@ -79,7 +79,15 @@ class StructureModule(nn.Module):
         self.bb_update = nn.Linear(cfg.c_s, 6)
 
     def forward(self, s, z, mask=None):
-        """Returns final s, and per-iteration rotations [n, B, L, 3, 3], translations [n, B, L, 3]."""
+        """Returns final s, and per-iteration rotations [n, B, L, 3, 3], translations [n, B, L, 3].
+
+        Always float32, also inside a bf16 autocast region (GPU training): IPA's squared point
+        distances (|q|^2 + |k|^2 - 2 q.k over coordinates of tens of A) and the composed frames
+        lose everything to bf16's 8-bit mantissa, as OpenFold also found."""
+        with torch.autocast(device_type=s.device.type, enabled=False):
+            return self._forward(s.float(), z.float(), None if mask is None else mask.float())
+
+    def _forward(self, s, z, mask):
         B, L, _ = s.shape
         s = self.s_in(self.ln_s(s))
         z = self.ln_z(z)
