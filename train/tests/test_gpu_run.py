@@ -57,7 +57,8 @@ def test_gpu_script_on_cpu_writes_everything_and_resumes(tmp_path):
     assert log["steps_per_s"] > 0 and log["residues_per_s"] > 0 and log["parameters"] > 0
     assert set(log["val_before"]) == set(log["val_after"]) >= {"loss", "fape", "dist"}
     assert log["bench"]["status"] == "ok" and "| backend |" in (out1 / "bench.md").read_text()
-    assert "--backends wgpu --lengths 100,300,1000 --repeats 3" in (out1 / "bench.md").read_text()
+    assert "--backends wgpu --lengths 100,300,1000 --repeats 3 --templates off --weights OUT/webfold.safetensors" in (
+        out1 / "bench.md").read_text()
     assert "trained steps 5..7" in (out1 / "train.log").read_text()
     with safe_open(str(out1 / "webfold.safetensors"), "pt") as st:
         assert st.metadata()["train_step"] == "7" and json.loads(st.metadata()["webfold_config"])["c_s"] == TINY.c_s

@@ -12,8 +12,8 @@
    validation file is there, score a fixed sample of validation crops before and after.
 5. If a prebuilt `webfold` with --features wgpu is given ($WEBFOLD_BIN: a binary or a
    binpack.py pack; default runs/gpu-bin/webfold.wfbin) and time is left: run
-   `webfold bench --backends wgpu --lengths 100,300,1000 --repeats 3 --templates off` with the
-   Vulkan loader from $VULKAN_LIB_DIR (default runs/gpu-bin) -> OUT/bench.md. Absent or failing:
+   `webfold bench --backends wgpu --lengths 100,300,1000 --repeats 3 --templates off --weights
+   OUT/webfold.safetensors` (the model just trained) with the Vulkan loader from $VULKAN_LIB_DIR (default runs/gpu-bin) -> OUT/bench.md. Absent or failing:
    said in the log, never an error.
 6. OUT/gpu_train.json: steps/s, residues/s, peak GPU memory, device, steps, losses, timings
    (rewritten after every stage, so a killed run still leaves one).
@@ -209,8 +209,12 @@ def run_bench(args, out_dir, deadline, log):
             info["unpacked_from"] = bin_path
         env, notes = vulkan_env(args.vulkan_lib_dir, scratch)
         info.update(notes)
-        cmd = [exe] + BENCH_ARGS
-        info["command"] = "webfold " + " ".join(BENCH_ARGS)
+        args_ = list(BENCH_ARGS)
+        fresh = os.path.join(out_dir, "webfold.safetensors")
+        if os.path.exists(fresh):  # the model just trained, not the one built into the binary
+            args_ += ["--weights", fresh]
+        cmd = [exe] + args_
+        info["command"] = "webfold " + " ".join(args_).replace(out_dir, "OUT")
         left = deadline - time.time()
         print(f"bench: {info['command']} (at most {left:.0f} s)", flush=True)
         t = time.time()
