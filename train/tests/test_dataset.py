@@ -135,3 +135,19 @@ if __name__ == "__main__":
         if k.startswith("test_") and callable(f):
             f()
             print("ok", k)
+
+
+def test_thin_data_keeps_every_cluster_and_at_most_n_of_each():
+    from webfold_train import thin_data
+    xyz = np.zeros((3, 3, 3), dtype=np.float32)
+    chains = [Chain(f"C{i}", "AAA", xyz) for i in range(10)]
+    reps = {f"C{i}": ("C0" if i < 6 else "C6" if i < 9 else "C9") for i in range(10)}
+    kept = thin_data.thin(chains, reps, 2, seed=1)
+    names = [c.name for c in kept]
+    assert names == sorted(names, key=lambda n: int(n[1:]))  # original order
+    by = {}
+    for n in names:
+        by.setdefault(reps[n], []).append(n)
+    assert sorted(by) == ["C0", "C6", "C9"] and [len(by[r]) for r in ("C0", "C6", "C9")] == [2, 2, 1]
+    assert thin_data.thin(chains, reps, 2, seed=1) == kept  # seeded
+    assert len(thin_data.thin(chains, {}, 1)) == 10  # a chain outside the clusters is its own

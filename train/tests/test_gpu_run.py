@@ -89,16 +89,19 @@ def test_missing_data_is_a_clear_error(tmp_path):
 
 
 def test_committed_checkpoint_is_the_committed_weights():
+    """train/checkpoints/ is lean (lean_checkpoint.py): it names weights/webfold.safetensors and
+    their SHA-256, so it resumes on exactly the shipped model, and its curve has every step."""
+    from webfold_train import lean_checkpoint
     ck = torch.load(os.path.join(ROOT, "train", "checkpoints", "checkpoint.pt"), map_location="cpu", weights_only=False)
     with safe_open(os.path.join(ROOT, "weights", "webfold.safetensors"), "pt") as st:
         meta = st.metadata()
     assert ck["config"] == meta["webfold_config"]
-    assert ck["step"] >= int(meta["train_step"])
+    assert ck["step"] == int(meta["train_step"])
+    assert ck["model_from"] == "weights/webfold.safetensors" and "model" not in ck
+    state = lean_checkpoint.model_state(ck)  # checks the SHA-256
+    w = load_file(os.path.join(ROOT, "weights", "webfold.safetensors"))
+    assert set(w) == set(state) and all(torch.equal(w[k], state[k]) for k in w)
     assert steps_in(os.path.join(ROOT, "train", "checkpoints", "loss.tsv")) == list(range(1, ck["step"] + 1))
-    if ck["step"] == int(meta["train_step"]):  # not trained further since the weights were exported
-        w = load_file(os.path.join(ROOT, "weights", "webfold.safetensors"))
-        assert set(w) == set(ck["model"])
-        assert all(torch.equal(w[k], ck["model"][k]) for k in w)
     size = sum(os.path.getsize(os.path.join(ROOT, "train", "checkpoints", f))
                for f in os.listdir(os.path.join(ROOT, "train", "checkpoints")))
     assert size < 20e6
