@@ -4,6 +4,7 @@
     webfold templates-benchmark --seed 1 --n 400 --out runs/fit   # the training sample
     python3 scripts/fit_confidence.py runs/fit/residues.tsv        # -> src/templates/confidence.json
                                                                    #    (also reads runs/fit/chains.tsv)
+    python3 scripts/fit_confidence.py runs/fit/residues.tsv --network-only   # after new weights
 
 The model: pLDDT = 100 * sigmoid(w . features + b) for templated residues (features as
 confidence.rs computes them), and 100 * sigmoid(b + w * min(gap, 10) / 10 + w' * closed) for
@@ -54,11 +55,45 @@ def fit_logistic(x, y, steps=4000, lr=0.05):
     return w, b
 
 
+def network_predictions(residues_tsv):
+    """The rows of chains.tsv (beside residues.tsv) without a template: the network's predictions."""
+    chains_tsv = os.path.join(os.path.dirname(residues_tsv), "chains.tsv")
+    with open(chains_tsv) as f:
+        head = f.readline().rstrip("\n").split("\t")
+        crow = [dict(zip(head, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
+    return chains_tsv, crow, [r for r in crow if r["template"] == "-"]
+
+
+def refit_network_tm(args):
+    """--network-only: the network's mean TM-score on the sample replaces network_tm in --out;
+    fitted_on says so. Template coefficients are left as they are."""
+    chains_tsv, _, net = network_predictions(args.residues)
+    if not net:
+        sys.exit(f"{chains_tsv}: no network predictions to fit network_tm on")
+    with open(args.out) as f:
+        out = json.load(f)
+    network_tm = float(np.mean([float(r["tm"]) for r in net]))
+    old = out["network_tm"]
+    out["network_tm"] = round(network_tm, 4)
+    out["fitted_on"] += (f"; network_tm refitted by scripts/fit_confidence.py --network-only on "
+                         f"{os.path.relpath(chains_tsv)}: mean TM-score of {len(net)} network predictions")
+    with open(args.out, "w") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
+    print(f"network_tm {old} -> {out['network_tm']} ({len(net)} network predictions in {chains_tsv}); wrote {os.path.relpath(args.out)}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("residues", help="residues.tsv from webfold templates-benchmark")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "src", "templates", "confidence.json"))
+    ap.add_argument("--network-only", action="store_true",
+                    help="refit only network_tm (after the network changed; the template models did not) "
+                         "and keep the other coefficients of --out")
     args = ap.parse_args()
+    if args.network_only:
+        refit_network_tm(args)
+        return
     with open(args.residues) as f:
         header = f.readline().rstrip("\n").split("\t")
         rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
@@ -85,12 +120,8 @@ def main():
     # The estimated TM-score of whole models, from chains.tsv beside residues.tsv: template
     # models by a logistic function of the mean pLDDT and the first template's E-value; the
     # network's predictions by the network's mean TM-score (it cannot tell its folds apart).
-    chains_tsv = os.path.join(os.path.dirname(args.residues), "chains.tsv")
-    with open(chains_tsv) as f:
-        head = f.readline().rstrip("\n").split("\t")
-        crow = [dict(zip(head, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
+    chains_tsv, crow, net = network_predictions(args.residues)
     templ = [r for r in crow if r["template"] != "-"]
-    net = [r for r in crow if r["template"] == "-"]
     if len(templ) < 20 or not net:
         sys.exit(f"{chains_tsv}: {len(templ)} template models and {len(net)} network predictions: too few to fit")
     xg = np.array([global_features(float(r["mean_plddt"]), float(r["evalue"])) for r in templ])
