@@ -13,8 +13,9 @@
 5. If a prebuilt `webfold` with --features wgpu is given ($WEBFOLD_BIN: a binary or a
    binpack.py pack; default runs/gpu-bin/webfold.wfbin) and time is left: run
    `webfold bench --backends wgpu --lengths 100,300,1000 --repeats 3 --templates off --weights
-   OUT/webfold.safetensors` (the model just trained) with the Vulkan loader from $VULKAN_LIB_DIR (default runs/gpu-bin) -> OUT/bench.md. Absent or failing:
-   said in the log, never an error.
+   OUT/webfold.safetensors` (the model just trained) with the Vulkan loader from
+   $VULKAN_LIB_DIR (default runs/gpu-bin) -> OUT/bench.md. Absent or failing: said in the log,
+   never an error.
 6. OUT/gpu_train.json: steps/s, residues/s, peak GPU memory, device, steps, losses, timings
    (rewritten after every stage, so a killed run still leaves one).
 

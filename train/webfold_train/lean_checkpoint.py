@@ -83,11 +83,10 @@ def make_lean(ckpt_path, weights, out_dir, loss_tsv=None, root=ROOT):
         raise ValueError(f"{weights} does not hold exactly the model of {ckpt_path}: export it first")
     lean = {k: v for k, v in ckpt.items() if k not in ("model", "optimizer")}
     lean.update(model_from=os.path.relpath(os.path.abspath(weights), root), model_sha256=sha256(weights))
+    from .train import OPTIMIZER_FILE, save_atomic  # here: train.py imports this module
     os.makedirs(out_dir, exist_ok=True)
-    tmp = os.path.join(out_dir, "checkpoint.pt.tmp")
-    torch.save(lean, tmp)
-    os.replace(tmp, os.path.join(out_dir, "checkpoint.pt"))
-    stale = os.path.join(out_dir, "optimizer.pt")
+    save_atomic(lean, os.path.join(out_dir, "checkpoint.pt"))
+    stale = os.path.join(out_dir, OPTIMIZER_FILE)
     if os.path.exists(stale):
         os.remove(stale)
     if loss_tsv is not None and os.path.abspath(loss_tsv) != os.path.abspath(os.path.join(out_dir, "loss.tsv")):

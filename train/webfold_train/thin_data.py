@@ -28,7 +28,7 @@ def thin(chains, member_to_rep, max_per_cluster, seed=0):
     for rep in sorted(by):
         idx = by[rep]
         if len(idx) > max_per_cluster:
-            idx = sorted(rng.choice(idx, size=max_per_cluster, replace=False).tolist())
+            idx = rng.choice(idx, size=max_per_cluster, replace=False).tolist()
         keep += idx
     return [chains[i] for i in sorted(keep)]
 

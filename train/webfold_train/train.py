@@ -2,7 +2,8 @@
 
 One run continues across several invocations: every invocation loads `OUT/checkpoint.pt` if
 present (model, step, and the sampler's random state; the AdamW state from `OUT/optimizer.pt`
-beside it), trains until --steps or --minutes runs out, and saves both again. Losses are appended to `OUT/loss.tsv`.
+beside it), trains until --steps or --minutes runs out, and saves both again. Losses are
+appended to `OUT/loss.tsv`.
 
 On resume the run's hyperparameters come from the checkpoint; --batch, --crop, --lr, --warmup and
 --total-steps given explicitly replace them from this step on (recorded in the checkpoint), and
