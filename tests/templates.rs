@@ -723,3 +723,41 @@ fn excluded_entries_give_no_loops() {
     assert!(loop_error(&[]) < 0.1, "own loop: {:.2} A", loop_error(&[]));
     assert!(loop_error(&[lib.entry(k).to_string()]) > 0.1, "excluded entry's own loop came back");
 }
+
+#[test]
+fn consistency_realignment_repairs_a_register_shift_the_other_hits_contradict() {
+    // consistency.rs: the last third of the first hit's alignment is moved three template
+    // residues on (a register error, CA about 10 A from the right place). The other hits,
+    // superposed on the template, place those query residues where the true alignment does
+    // and outvote the shifted pairs; the rest of the alignment stays as it was.
+    let lib = &templates().library;
+    let (seq, hits) = hits_of_a_chain_without_its_entry(1e-3);
+    assert!(hits.len() >= 3, "the test needs a query with several hits, got {}", hits.len());
+    let query = seq.as_bytes();
+    let h = hits[0].clone();
+    let template_len = lib.sequence(h.chain).len();
+    let cut = 2 * h.pairs.len() / 3;
+    let mut shifted = h.clone();
+    shifted.pairs = h.pairs[..cut].iter().copied().chain(h.pairs[cut..].iter().filter(|p| p.1 + 3 < template_len).map(|&(q, j)| (q, j + 3))).collect();
+    let original: std::collections::HashMap<usize, usize> = h.pairs.iter().copied().collect();
+    let repaired = webfold::templates::consistency::realign(lib, query, &hits, &shifted);
+    assert!(repaired.pairs.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1), "pairs stay in order");
+    let again = webfold::templates::consistency::realign(lib, query, &hits, &h);
+    let realigned: std::collections::HashMap<usize, usize> = again.pairs.iter().copied().collect();
+    let share = |from: usize, to: usize, wanted: &dyn Fn(usize, usize) -> bool| {
+        let qs: Vec<usize> = h.pairs[from..to].iter().map(|p| p.0).collect();
+        repaired.pairs.iter().filter(|p| qs.contains(&p.0) && wanted(p.0, p.1)).count() as f64 / qs.len() as f64
+    };
+    let end = h.pairs.len();
+    let restored = share(cut, end, &|q, j| original.get(&q) == Some(&j));
+    let still_shifted = share(cut, end, &|q, j| original.get(&q).map(|o| o + 3) == Some(j));
+    assert!(restored > 0.8, "only {:.0}% of the shifted pairs are restored", 100.0 * restored);
+    assert!(still_shifted < 0.1, "{:.0}% of the shifted pairs survive", 100.0 * still_shifted);
+    // Elsewhere the shifted input gives the realignment of the true one.
+    let same = share(0, cut, &|q, j| realigned.get(&q) == Some(&j));
+    assert!(same > 0.95, "only {:.0}% of the unshifted part realigns as from the true alignment", 100.0 * same);
+    // A hit's own alignment is mostly kept: the voters change only where they outweigh it.
+    let kept = again.pairs.iter().filter(|p| original.get(&p.0) == Some(&p.1)).count() as f64 / h.pairs.len() as f64;
+    eprintln!("restored {restored:.3} still shifted {still_shifted:.3} same {same:.3} kept {kept:.3} ({} pairs, {} hits)", h.pairs.len(), hits.len());
+    assert!(kept > 0.8, "only {:.0}% of a hit's own alignment survives its realignment", 100.0 * kept);
+}

@@ -6,8 +6,9 @@
 //! below a 40%-identical hit that covers the whole chain, and a long weak hit below a shorter
 //! strong one when it is expected to get fewer residues right.
 
-use super::confidence::{features, templated_plddt, Features};
+use super::confidence::{features, templated_plddt, Features, CONSENSUS_HITS};
 use super::consensus::consensus;
+use super::consistency::realign;
 use super::extend::extension;
 use super::library::Library;
 use super::search::Hit;
@@ -71,4 +72,22 @@ pub fn choose(ranked: &[Scored], query_len: usize) -> Vec<Scored> {
         }
     }
     chosen
+}
+
+/// The chosen templates with their alignments redrawn by consistency (consistency.rs) and
+/// scored again (extension, features, expected lDDT) among the other hits, in the same order;
+/// and `ranked` with those entries replaced (the model's bridging hits come from it).
+pub fn realign_chosen(lib: &Library, query: &[u8], hits: &[Hit], ranked: &[Scored], chosen: &[Scored]) -> (Vec<Scored>, Vec<Scored>) {
+    let is_chosen = |chain: usize| chosen.iter().any(|c| c.hit.chain == chain);
+    // Only the chosen hits need scoring again; their structural consensus compares them with
+    // the first CONSENSUS_HITS hits, so those come along (as the search ordered them).
+    let subset: Vec<Hit> = hits
+        .iter()
+        .enumerate()
+        .filter(|&(i, h)| i < CONSENSUS_HITS || is_chosen(h.chain))
+        .map(|(_, h)| if is_chosen(h.chain) { realign(lib, query, hits, h) } else { h.clone() })
+        .collect();
+    let scored = rank(lib, query, &subset);
+    let again = |s: &Scored| if is_chosen(s.hit.chain) { scored.iter().find(|r| r.hit.chain == s.hit.chain).cloned().unwrap_or_else(|| s.clone()) } else { s.clone() };
+    (chosen.iter().map(again).collect(), ranked.iter().map(again).collect())
 }

@@ -6,7 +6,8 @@
 //! realigned to the template's profile by [`profile`]) -> [`extend`] (pair the residues beyond
 //! the alignment's ends) -> [`choose`]
 //! (rank by expected correct residues: the pLDDT of [`confidence`], which includes the hits'
-//! structural [`consensus`]; add templates for uncovered domains) -> [`model`] (raw
+//! structural [`consensus`]; add templates for uncovered domains) -> [`consistency`] (the
+//! chosen templates realigned by the other hits' votes) -> [`model`] (raw
 //! model, open gaps until closable; [`loops`] closes short gaps with fragments; fill the rest) -> [`backbone`] (N and C from CA) -> relax (D8) ->
 //! [`confidence`] (pLDDT from the local alignment).
 
@@ -14,6 +15,7 @@ pub mod backbone;
 pub mod choose;
 pub mod confidence;
 pub mod consensus;
+pub mod consistency;
 pub mod extend;
 pub mod library;
 pub mod loops;
@@ -165,8 +167,12 @@ pub fn predict(t: &Templates, sequence: &str, options: &SearchOptions) -> Option
     if hits.is_empty() {
         return None;
     }
+    // Templates are ranked and chosen on the search's own alignments: their structural
+    // consensus (a confidence feature) must compare independent alignments. Only then are
+    // the chosen ones realigned with the others' votes (consistency.rs) and scored again.
     let ranked = choose::rank(&t.library, query, &hits);
     let chosen = choose::choose(&ranked, query.len());
+    let (chosen, ranked) = choose::realign_chosen(&t.library, query, &hits, &ranked, &chosen);
     let mut model = build(t, sequence, &chosen, &ranked, &options.exclude);
     for u in &mut model.templates {
         u.tentative = u.best_evalue() > options.max_evalue;
