@@ -729,7 +729,7 @@ fn consistency_realignment_repairs_a_register_shift_the_other_hits_contradict() 
     // consistency.rs: the last third of the first hit's alignment is moved three template
     // residues on (a register error, CA about 10 A from the right place). The other hits,
     // superposed on the template, place those query residues where the true alignment does
-    // and outvote the shifted pairs; the rest of the alignment stays as it was.
+    // and outvote the shifted pairs; the rest comes out as the true alignment's realignment.
     let lib = &templates().library;
     let (seq, hits) = hits_of_a_chain_without_its_entry(1e-3);
     assert!(hits.len() >= 3, "the test needs a query with several hits, got {}", hits.len());

@@ -9,10 +9,11 @@
 //! of votes that keeps both sequences in order, the idea of T-Coffee's consistency library
 //! carried by the templates' structures.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::library::Library;
 use super::search::Hit;
+use crate::geometry::relax::grid_pairs;
 use crate::geometry::superpose::superpose;
 use crate::geometry::{dist, V3};
 
@@ -42,13 +43,10 @@ const TRIM: f64 = 5.0;
 pub fn realign(lib: &Library, query: &[u8], voters: &[Hit], hit: &Hit) -> Hit {
     let weight = |h: &Hit| h.identity.max(MIN_WEIGHT);
     let ca_t = lib.ca(hit.chain);
-    let grid = Grid::new(&ca_t);
     let mut votes: BTreeMap<(usize, usize), f64> = BTreeMap::new();
-    for &p in &hit.pairs {
-        *votes.entry(p).or_default() += weight(hit);
-    }
     let mut at_t = vec![None; query.len()];
     for &(q, j) in &hit.pairs {
+        *votes.entry((q, j)).or_default() += weight(hit);
         at_t[q] = Some(j);
     }
     for o in voters.iter().filter(|o| o.chain != hit.chain).take(VOTERS) {
@@ -72,10 +70,8 @@ pub fn realign(lib: &Library, query: &[u8], voters: &[Hit], hit: &Hit) -> Hit {
         }
         let Some(tr) = transform else { continue };
         let w = weight(o);
-        for &(q, m) in &o.pairs {
-            if let Some(j) = grid.nearest(&ca_t, tr.apply(ca_o[m]), NEAR) {
-                *votes.entry((q, j)).or_default() += w;
-            }
+        for (q, j) in nearest_template_residues(&ca_t, o.pairs.iter().map(|&(q, m)| (q, tr.apply(ca_o[m])))) {
+            *votes.entry((q, j)).or_default() += w;
         }
     }
     let pairs = heaviest_chain(votes, GAP);
@@ -148,45 +144,26 @@ fn heaviest_chain(votes: BTreeMap<(usize, usize), f64>, gap: f64) -> Vec<(usize,
     out
 }
 
-/// A uniform grid over a chain's CA atoms for nearest-neighbour lookups.
-struct Grid {
-    cells: HashMap<[i32; 3], Vec<usize>>,
-}
-
-impl Grid {
-    const SIZE: f64 = 4.0;
-
-    fn key(p: V3) -> [i32; 3] {
-        [(p[0] / Self::SIZE).floor() as i32, (p[1] / Self::SIZE).floor() as i32, (p[2] / Self::SIZE).floor() as i32]
-    }
-
-    fn new(ca: &[V3]) -> Self {
-        let mut cells: HashMap<[i32; 3], Vec<usize>> = HashMap::new();
-        for (i, &p) in ca.iter().enumerate() {
-            cells.entry(Self::key(p)).or_default().push(i);
+/// For each (query residue, position) of a voter moved onto the template, the query residue
+/// and the template residue nearest to the position, where one is within [`NEAR`] (the relax's
+/// spatial grid finds the candidates).
+fn nearest_template_residues(ca_t: &[V3], moved: impl Iterator<Item = (usize, V3)>) -> Vec<(usize, usize)> {
+    let moved: Vec<(usize, V3)> = moved.collect();
+    // Points 0..n are the template's residues, the voter's follow.
+    let n = ca_t.len();
+    let points: Vec<(u32, V3)> = ca_t.iter().copied().chain(moved.iter().map(|m| m.1)).enumerate().map(|(i, p)| (i as u32, p)).collect();
+    let mut nearest: Vec<Option<(f64, usize)>> = vec![None; moved.len()];
+    grid_pairs(&points, NEAR, |a, b| {
+        let (t, v) = (a.min(b) as usize, a.max(b) as usize);
+        if t >= n || v < n {
+            return;
         }
-        Grid { cells }
-    }
-
-    /// The residue nearest to `p` within `max` (at most SIZE) A.
-    fn nearest(&self, ca: &[V3], p: V3, max: f64) -> Option<usize> {
-        let k = Self::key(p);
-        let mut best: Option<(f64, usize)> = None;
-        for dx in -1..=1 {
-            for dy in -1..=1 {
-                for dz in -1..=1 {
-                    let Some(list) = self.cells.get(&[k[0] + dx, k[1] + dy, k[2] + dz]) else { continue };
-                    for &i in list {
-                        let d = dist(ca[i], p);
-                        if d < max && best.is_none_or(|b| d < b.0) {
-                            best = Some((d, i));
-                        }
-                    }
-                }
-            }
+        let d = dist(ca_t[t], moved[v - n].1);
+        if d < NEAR && nearest[v - n].is_none_or(|(best, j)| d < best || (d == best && t < j)) {
+            nearest[v - n] = Some((d, t));
         }
-        best.map(|b| b.1)
-    }
+    });
+    moved.iter().zip(nearest).filter_map(|(&(q, _), near)| Some((q, near?.1))).collect()
 }
 
 #[cfg(test)]
