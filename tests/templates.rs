@@ -761,3 +761,52 @@ fn consistency_realignment_repairs_a_register_shift_the_other_hits_contradict() 
     eprintln!("restored {restored:.3} still shifted {still_shifted:.3} same {same:.3} kept {kept:.3} ({} pairs, {} hits)", h.pairs.len(), hits.len());
     assert!(kept > 0.8, "only {:.0}% of a hit's own alignment survives its realignment", 100.0 * kept);
 }
+
+#[test]
+fn averaging_the_templates_brings_the_raw_model_nearer_the_truth() {
+    // average.rs: library chains predicted with their own PDB entry excluded; the raw model
+    // (each residue on its template) against the same model after averaging, both superposed
+    // on the chain's true trace by the templated residues. The relatives' mean is nearer the
+    // truth than the one template (as on the tuning sample, docs/TEMPLATES.md, Averaging), and
+    // no residue moves further than the averaging's cut-off.
+    use webfold::templates::{average::average, choose, model::raw_model};
+    let t = templates();
+    let lib = &t.library;
+    let (mut raw_total, mut averaged_total, mut residues, mut chains) = (0.0, 0.0, 0usize, 0usize);
+    for k in (0..lib.len()).filter(|&i| (120..=300).contains(&lib.sequence(i).len())).step_by(97) {
+        let query = lib.sequence(k);
+        let hits = search(lib, &t.index, query, &SearchOptions { exclude: vec![lib.entry(k).to_string()], ..SearchOptions::default() });
+        if hits.len() < 5 {
+            continue;
+        }
+        let ranked = choose::rank(lib, query, &hits);
+        let chosen = choose::choose(&ranked, query.len());
+        let (chosen, ranked) = choose::realign_chosen(lib, query, &hits, &ranked, &chosen);
+        let raw = raw_model(lib, query.len(), &chosen, &ranked);
+        let mut averaged = raw.clone();
+        average(lib, &mut averaged, &chosen, &ranked);
+        let placed: Vec<usize> = (0..query.len()).filter(|&q| raw.source[q].is_some()).collect();
+        let truth_all = lib.ca(k);
+        let truth: Vec<[f64; 3]> = placed.iter().map(|&q| truth_all[q]).collect();
+        let deviation = |ca: &[[f64; 3]]| {
+            let model: Vec<[f64; 3]> = placed.iter().map(|&q| ca[q]).collect();
+            let onto = superpose(&model, &truth);
+            model.iter().zip(&truth).map(|(m, t)| distance_f64(onto.apply(*m), *t).min(8.0)).sum::<f64>()
+        };
+        raw_total += deviation(&raw.ca);
+        averaged_total += deviation(&averaged.ca);
+        residues += placed.len();
+        for q in 0..query.len() {
+            let moved = distance_f64(raw.ca[q], averaged.ca[q]);
+            assert!(moved < 4.0 && (raw.source[q].is_some() || moved == 0.0), "{}: residue {q} moved {moved:.2} A", lib.name(k));
+        }
+        chains += 1;
+        if chains == 12 {
+            break;
+        }
+    }
+    assert!(chains >= 8, "only {chains} chains with five hits or more");
+    let (raw_mean, averaged_mean) = (raw_total / residues as f64, averaged_total / residues as f64);
+    eprintln!("{chains} chains, {residues} residues: mean deviation (capped at 8 A) {raw_mean:.3} A raw, {averaged_mean:.3} A averaged");
+    assert!(averaged_mean < raw_mean - 0.02, "averaging does not bring the model nearer: {raw_mean:.3} -> {averaged_mean:.3} A");
+}

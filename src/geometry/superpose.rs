@@ -112,3 +112,21 @@ pub fn rmsd(t: &Transform, mobile: &[V3], fixed: &[V3]) -> f64 {
     }).sum();
     (s / n as f64).sqrt()
 }
+
+/// Superposes the mobile points of `pairs` (mobile, fixed) on the fixed ones, then again on the
+/// pairs that came within `trim` A, up to three times: stretches where the two structures (or
+/// their alignments) differ do not pull the superposition. Stops early once a round keeps every
+/// pair or would keep fewer than `min_kept`.
+pub fn superpose_trimmed(mut pairs: Vec<(V3, V3)>, trim: f64, min_kept: usize) -> Transform {
+    let mut transform = Transform::IDENTITY;
+    for _ in 0..3 {
+        let (mobile, fixed): (Vec<V3>, Vec<V3>) = pairs.iter().copied().unzip();
+        transform = superpose(&mobile, &fixed);
+        let close: Vec<(V3, V3)> = pairs.iter().copied().filter(|&(a, b)| super::dist(transform.apply(a), b) < trim).collect();
+        if close.len() < min_kept || close.len() == pairs.len() {
+            break;
+        }
+        pairs = close;
+    }
+    transform
+}

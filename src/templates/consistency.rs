@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use super::library::Library;
 use super::search::Hit;
 use crate::geometry::relax::grid_pairs;
-use crate::geometry::superpose::superpose;
+use crate::geometry::superpose::superpose_trimmed;
 use crate::geometry::{dist, V3};
 
 /// Hits that vote on each realignment (the most significant). Every hit's vote, its own
@@ -51,24 +51,11 @@ pub fn realign(lib: &Library, query: &[u8], voters: &[Hit], hit: &Hit) -> Hit {
     }
     for o in voters.iter().filter(|o| o.chain != hit.chain).take(VOTERS) {
         let ca_o = lib.ca(o.chain);
-        let mut shared: Vec<(V3, V3)> = o.pairs.iter().filter_map(|&(q, m)| Some((ca_o[m], ca_t[at_t[q]?]))).collect();
+        let shared: Vec<(V3, V3)> = o.pairs.iter().filter_map(|&(q, m)| Some((ca_o[m], ca_t[at_t[q]?]))).collect();
         if shared.len() < MIN_SHARED {
             continue;
         }
-        // Superpose, then again on the pairs that came close: misaligned stretches of either
-        // alignment do not pull the superposition.
-        let mut transform = None;
-        for _ in 0..3 {
-            let (mobile, fixed): (Vec<V3>, Vec<V3>) = shared.iter().copied().unzip();
-            let tr = superpose(&mobile, &fixed);
-            let close: Vec<(V3, V3)> = shared.iter().copied().filter(|&(a, b)| dist(tr.apply(a), b) < TRIM).collect();
-            transform = Some(tr);
-            if close.len() < MIN_SHARED || close.len() == shared.len() {
-                break;
-            }
-            shared = close;
-        }
-        let Some(tr) = transform else { continue };
+        let tr = superpose_trimmed(shared, TRIM, MIN_SHARED);
         let w = weight(o);
         for (q, j) in nearest_template_residues(&ca_t, o.pairs.iter().map(|&(q, m)| (q, tr.apply(ca_o[m])))) {
             *votes.entry((q, j)).or_default() += w;

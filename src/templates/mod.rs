@@ -8,9 +8,11 @@
 //! (rank by expected correct residues: the pLDDT of [`confidence`], which includes the hits'
 //! structural [`consensus`]; add templates for uncovered domains) -> [`consistency`] (the
 //! chosen templates realigned by the other hits' votes) -> [`model`] (raw
-//! model, open gaps until closable; [`loops`] closes short gaps with fragments; fill the rest) -> [`backbone`] (N and C from CA) -> relax (D8) ->
+//! model; [`average`] moves each templated residue to the weighted mean of the relatives'
+//! positions; open gaps until closable; [`loops`] closes short gaps with fragments; fill the rest) -> [`backbone`] (N and C from CA) -> relax (D8) ->
 //! [`confidence`] (pLDDT from the local alignment).
 
+pub mod average;
 pub mod backbone;
 pub mod choose;
 pub mod confidence;
@@ -180,12 +182,13 @@ pub fn predict(t: &Templates, sequence: &str, options: &SearchOptions) -> Option
     Some(model)
 }
 
-/// Steps after the choice: raw model, gaps, loops, fill, N/C, relax, confidence. `exclude`
+/// Steps after the choice: raw model, averaging, gaps, loops, fill, N/C, relax, confidence. `exclude`
 /// (entries or chains) keeps those chains' loops out of the model too.
 pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], ranked: &[choose::Scored], exclude: &[String]) -> TemplateModel {
     let lib = &t.library;
     let l = sequence.len();
     let mut trace = model::raw_model(lib, l, chosen, ranked);
+    average::average(lib, &mut trace, chosen, ranked);
     model::open_gaps(&mut trace);
     loops::close_gaps(&mut trace, &t.fragments, lib, exclude);
     model::fill(&mut trace);
@@ -289,6 +292,8 @@ pub fn remarks(templates: &[TemplateUse], library_source: &str, options: &Search
         out.push(format!("NO TEMPLATE AT E-VALUE <= {max_evalue:.0E}: BUILT ON TENTATIVE TEMPLATES"));
         out.push(format!("(E-VALUE <= {:.0E}), A LOW-CONFIDENCE GUESS AT THE FOLD", options.tentative_evalue));
     }
+    // The coordinates are not a plain copy of the templates' (average.rs).
+    out.push(format!("TEMPLATED CA AVERAGED WITH UP TO {} RELATED HITS (WITHIN {:.0} A)", average::VOTERS, average::NEAR));
     for (k, t) in templates.iter().enumerate() {
         let n = k + 1;
         out.push(format!("TEMPLATE {n} PDB {} CHAIN {} IDENTITY {:.1}%", t.pdb_id, t.chain, t.identity));

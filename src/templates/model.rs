@@ -4,6 +4,8 @@
 //!    another hit that spans both (a bridge), or, with none, set beside the model as a separate
 //!    domain; residues no template aligns take the CA their alignment's extension (extend.rs)
 //!    pairs them with;
+//!    then (average.rs) each templated residue moves to the weighted mean of its position and
+//!    the other best-ranked hits' positions for it, where they lie within 4 A;
 //! 2. [`open_gaps`]: every gap (insertion, deletion, template junction) must be closable by a
 //!    chain of 3.8 A steps; where it is not, the gap grows by one residue on alternating sides;
 //! 3. gaps of up to 12 residues are closed with a fragment of a known structure (loops.rs);
