@@ -22,8 +22,9 @@ use crate::geometry::{add, dist, scale, V3};
 pub const VOTERS: usize = 20;
 /// A hit's position counts only within this distance (A) of the raw model's; from 2, 3, 4, 5, 6.
 pub const NEAR: f64 = 4.0;
-/// Each position weighs (expected lDDT / 100) to this power; from 4, 8, 16, 32.
-const POWER: i32 = 16;
+/// Each position weighs (expected lDDT / 100) to the power 2^SQUARINGS (16); powers 4, 8, 16
+/// and 32 were tried. Squared step by step, so that the page and the CLI do the same arithmetic.
+const SQUARINGS: usize = 4;
 /// The position the residue's own template gives weighs this many times as much (its pairs
 /// are the realigned ones, consistency.rs); from 1 and 2.
 const OWN: f64 = 2.0;
@@ -36,7 +37,7 @@ const TRIM: f64 = 5.0;
 /// positions in the first [`VOTERS`] of `ranked`.
 pub fn average(lib: &Library, trace: &mut TraceModel, chosen: &[Scored], ranked: &[Scored]) {
     let raw = trace.ca.clone();
-    let weight = |plddt: f64| (plddt / 100.0).clamp(0.0, 1.0).powi(POWER);
+    let weight = |plddt: f64| (0..SQUARINGS).fold((plddt / 100.0).clamp(0.0, 1.0), |w, _| w * w);
     let mut sum: Vec<V3> = vec![[0.0; 3]; raw.len()];
     let mut total = vec![0.0; raw.len()];
     for (q, p) in raw.iter().enumerate() {
