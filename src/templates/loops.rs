@@ -119,15 +119,24 @@ impl Ord for Quantised {
     }
 }
 
-/// A lower bound of the RMSD of the best superposition of four points `a` on `b`, from their
-/// internal distances alone: a rigid motion keeps distances, so |a_i a_j| and |b_i b_j| differ
-/// by at most the two points' deviations d_i + d_j. For one pair, d_i + d_j <= sqrt(2 (d_i^2 +
-/// d_j^2)) <= sqrt(8) RMSD; for a pairing of all four points (01/23, 02/13, 03/12), the sum of
-/// the two differences is at most d_0 + d_1 + d_2 + d_3 <= 4 RMSD.
-fn rmsd_lower_bound(a: &[V3; 4], b: &[V3; 4]) -> f64 {
-    let e = |i: usize, j: usize| (dist(a[i], a[j]) - dist(b[i], b[j])).abs();
-    let single = [(0, 1), (2, 3), (0, 2), (1, 3), (0, 3), (1, 2)].iter().map(|&(i, j)| e(i, j)).fold(0.0, f64::max) / 8f64.sqrt();
-    let paired = [(e(0, 1) + e(2, 3)), (e(0, 2) + e(1, 3)), (e(0, 3) + e(1, 2))].into_iter().fold(0.0, f64::max) / 4.0;
+/// The six pairs of four points, ordered so that each two consecutive pairs cover all four
+/// (01/23, 02/13, 03/12): the pairings of [`rmsd_lower_bound`].
+const PAIRS: [(usize, usize); 6] = [(0, 1), (2, 3), (0, 2), (1, 3), (0, 3), (1, 2)];
+
+/// The distances between four points, in [`PAIRS`] order.
+fn pair_distances(p: &[V3; 4]) -> [f64; 6] {
+    PAIRS.map(|(i, j)| dist(p[i], p[j]))
+}
+
+/// A lower bound of the RMSD of the best superposition of four points on four others, from
+/// their [`pair_distances`] `a` and `b` alone: a rigid motion keeps distances, so the distances
+/// of a pair differ by at most the two points' deviations d_i + d_j. For one pair, d_i + d_j <=
+/// sqrt(2 (d_i^2 + d_j^2)) <= sqrt(8) RMSD; for a pairing of all four points, the sum of the two
+/// differences is at most d_0 + d_1 + d_2 + d_3 <= 4 RMSD.
+fn rmsd_lower_bound(a: &[f64; 6], b: &[f64; 6]) -> f64 {
+    let e: [f64; 6] = std::array::from_fn(|k| (a[k] - b[k]).abs());
+    let single = e.iter().copied().fold(0.0, f64::max) / 8f64.sqrt();
+    let paired = e.chunks(2).map(|p| p[0] + p[1]).fold(0.0, f64::max) / 4.0;
     single.max(paired)
 }
 
@@ -139,6 +148,7 @@ fn best_fragment(m: &TraceModel, db: &FragmentDb, allowed: &[bool], a: usize, b:
     // Stem pairs (0/1 on the N side, 2/3 on the C side) whose distances span the gap.
     let spans = [(1, 2), (0, 3), (0, 2), (1, 3)];
     let want = spans.map(|(i, j)| d32(s32[i], s32[j]));
+    let stem_distances = pair_distances(&stems);
     // The CLASH_CHECKS lowest (stem RMSD, position) so far, worst on top. Helical stems match
     // hundreds of thousands of fragments; a fragment whose distances already bound its RMSD
     // above the worst kept one is not superposed (the kept set is the same).
@@ -155,7 +165,7 @@ fn best_fragment(m: &TraceModel, db: &FragmentDb, allowed: &[bool], a: usize, b:
                 continue;
             }
             let mobile = fragment_stems(db, p, n);
-            if best.len() == CLASH_CHECKS && best.peek().is_some_and(|worst| rmsd_lower_bound(&mobile, &stems) > worst.0 .0 + 1e-6) {
+            if best.len() == CLASH_CHECKS && best.peek().is_some_and(|worst| rmsd_lower_bound(&pair_distances(&mobile), &stem_distances) > worst.0 .0 + 1e-6) {
                 continue;
             }
             let r = rmsd(&superpose(&mobile, &stems), &mobile, &stems);
@@ -202,7 +212,7 @@ mod tests {
             let (s, c) = (next() * 6.0).sin_cos();
             let b: [V3; 4] = std::array::from_fn(|i| [c * a[i][0] - s * a[i][1] + 3.0 + noise * next(), s * a[i][0] + c * a[i][1] + noise * next(), a[i][2] - 1.0 + noise * next()]);
             let r = rmsd(&superpose(&a, &b), &a, &b);
-            let bound = rmsd_lower_bound(&a, &b);
+            let bound = rmsd_lower_bound(&pair_distances(&a), &pair_distances(&b));
             assert!(bound <= r + 1e-9, "bound {bound} above the RMSD {r}");
             if bound > 0.3 * r {
                 tight += 1;
