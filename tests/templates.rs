@@ -769,7 +769,7 @@ fn averaging_the_templates_brings_the_raw_model_nearer_the_truth() {
     // on the chain's true trace by the templated residues. The relatives' mean is nearer the
     // truth than the one template (as on the tuning sample, docs/TEMPLATES.md, Averaging), and
     // no residue moves further than the averaging's cut-off.
-    use webfold::templates::{average::average, choose, model::raw_model};
+    use webfold::templates::{average::{average, NEAR}, choose, model::raw_model};
     let t = templates();
     let lib = &t.library;
     let (mut raw_total, mut averaged_total, mut residues, mut chains) = (0.0, 0.0, 0usize, 0usize);
@@ -779,9 +779,7 @@ fn averaging_the_templates_brings_the_raw_model_nearer_the_truth() {
         if hits.len() < 5 {
             continue;
         }
-        let ranked = choose::rank(lib, query, &hits);
-        let chosen = choose::choose(&ranked, query.len());
-        let (chosen, ranked) = choose::realign_chosen(lib, query, &hits, &ranked, &chosen);
+        let (chosen, ranked) = choose::choose_and_realign(lib, query, &hits);
         let raw = raw_model(lib, query.len(), &chosen, &ranked);
         let mut averaged = raw.clone();
         average(lib, &mut averaged, &chosen, &ranked);
@@ -798,7 +796,7 @@ fn averaging_the_templates_brings_the_raw_model_nearer_the_truth() {
         residues += placed.len();
         for q in 0..query.len() {
             let moved = distance_f64(raw.ca[q], averaged.ca[q]);
-            assert!(moved < 4.0 && (raw.source[q].is_some() || moved == 0.0), "{}: residue {q} moved {moved:.2} A", lib.name(k));
+            assert!(moved < NEAR && (raw.source[q].is_some() || moved == 0.0), "{}: residue {q} moved {moved:.2} A", lib.name(k));
         }
         chains += 1;
         if chains == 12 {

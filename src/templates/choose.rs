@@ -74,6 +74,16 @@ pub fn choose(ranked: &[Scored], query_len: usize) -> Vec<Scored> {
     chosen
 }
 
+/// The templates for one model and every hit ranked, as the model step takes them. Templates
+/// are ranked and chosen on the search's own alignments: their structural consensus (a
+/// confidence feature) must compare independent alignments. Only then are the chosen ones
+/// realigned with the others' votes (consistency.rs) and scored again ([`realign_chosen`]).
+pub fn choose_and_realign(lib: &Library, query: &[u8], hits: &[Hit]) -> (Vec<Scored>, Vec<Scored>) {
+    let ranked = rank(lib, query, hits);
+    let chosen = choose(&ranked, query.len());
+    realign_chosen(lib, query, hits, &ranked, &chosen)
+}
+
 /// The chosen templates with their alignments redrawn by consistency (consistency.rs) and
 /// scored again (extension, features, expected lDDT) among the other hits, in the same order;
 /// and `ranked` with those entries replaced (the model's bridging hits come from it).

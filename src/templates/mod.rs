@@ -169,12 +169,7 @@ pub fn predict(t: &Templates, sequence: &str, options: &SearchOptions) -> Option
     if hits.is_empty() {
         return None;
     }
-    // Templates are ranked and chosen on the search's own alignments: their structural
-    // consensus (a confidence feature) must compare independent alignments. Only then are
-    // the chosen ones realigned with the others' votes (consistency.rs) and scored again.
-    let ranked = choose::rank(&t.library, query, &hits);
-    let chosen = choose::choose(&ranked, query.len());
-    let (chosen, ranked) = choose::realign_chosen(&t.library, query, &hits, &ranked, &chosen);
+    let (chosen, ranked) = choose::choose_and_realign(&t.library, query, &hits);
     let mut model = build(t, sequence, &chosen, &ranked, &options.exclude);
     for u in &mut model.templates {
         u.tentative = u.best_evalue() > options.max_evalue;
