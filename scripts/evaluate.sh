@@ -3,9 +3,11 @@
 # committed template library.
 #   scripts/evaluate.sh [OUT_DIR]        (default runs/eval)
 # Needs: cargo build --release; data/val.wfd (webfold data); Debian tm-align (TMscore); mmseqs2
-# for the search recall.
+# for the search recall; MolProbity's Ramachandran data for the backbone check
+# (python3 -m pip install --no-deps pyrama; installed here when missing).
 # Writes OUT/casp13.md (templates on), OUT/casp13_network.md (--templates off), OUT/val.md
-# (network, validation chains), OUT/loo/summary.md (leave-own-entry-out template benchmark,
+# (network, validation chains), OUT/backbone.md (Ramachandran check of the CASP13 models),
+# OUT/loo/summary.md (leave-own-entry-out template benchmark,
 # 300 library chains, seed 0) and OUT/recall.md (search recall against mmseqs2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,8 @@ OUT="$(cd "$OUT" && pwd)"
 "$BIN" predict "$CASP/casp13.fasta" --out "$OUT/casp13_network" --templates off 2> "$OUT/casp13_network.log"
 "$BIN" eval --pred "$OUT/casp13" --native "$CASP" --ids "$CASP/has_homolog.txt" --ids "$CASP/clean.txt" | tee "$OUT/casp13.md"
 "$BIN" eval --pred "$OUT/casp13_network" --native "$CASP" --ids "$CASP/has_homolog.txt" --ids "$CASP/clean.txt" | tee "$OUT/casp13_network.md"
+python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('pyrama') is None)" || python3 -m pip install -q --no-deps pyrama
+python3 scripts/backbone_quality.py --pred "$OUT/casp13" --native "$CASP" --ids "$CASP/has_homolog.txt" --ids "$CASP/clean.txt" | tee "$OUT/backbone.md"
 "$BIN" templates-benchmark --n 300 --seed 0 --out "$OUT/loo" 2> "$OUT/loo.log" | tee "$OUT/loo.md"
 scripts/search_recall.sh 100 "$OUT/recall" | tee "$OUT/recall.md"
 if [ -f data/val.wfd ]; then

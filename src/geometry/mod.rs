@@ -6,6 +6,7 @@
 
 pub mod atoms;
 pub mod check;
+pub mod peptides;
 pub mod portable;
 pub mod relax;
 pub mod relax_o_cb;

@@ -139,7 +139,7 @@ struct Spring {
 /// The ideal trans peptide unit CA_i, C_i, N_{i+1}, CA_{i+1} (bonds 1.525 / 1.329 / 1.458 A,
 /// CA..N 2.42 A, C..CA 2.43 A, planar), in its own frame: origin at the centroid, u along
 /// CA_i -> CA_{i+1}, v along the part of C_i -> N_{i+1} perpendicular to u. CA..CA = 3.7976 A.
-const PEPTIDE: [[f64; 2]; 4] = [
+pub(crate) const PEPTIDE: [[f64; 2]; 4] = [
     [-1.9037700707698268, 0.03910619173645591],
     [-0.47624003012535226, -0.497347891161217],
     [0.48620434729769046, 0.41913550768830465],
