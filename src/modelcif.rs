@@ -293,7 +293,7 @@ fn write_protocol(o: &mut String, templates: &[TemplateUse], side_chains: bool) 
         let _ = writeln!(
             o,
             "2 1 2 modeling 'template-based modelling' {} 1 3 4",
-            value(&format!("Each chosen template's alignment redrawn by the other hits' structural votes; aligned residues take their template's CA, averaged with the positions the best-ranked related structures give them (within 4 A, weighted by expected lDDT); gaps closed with fragments of known structure, N and C rebuilt from the CA trace, relaxed; pLDDT from a function of the alignment and the templates' agreement, fitted against true lDDT.{packed}"))
+            value(&format!("Each chosen template's alignment redrawn by the other hits' structural votes; aligned residues take their template's CA, averaged with the positions the best-ranked related structures give them (within 4 A, weighted by expected lDDT); gaps closed with fragments of known structure, N and C rebuilt from the CA trace, relaxed, the peptide planes turned about the CA trace to the most probable backbone by their Ramachandran statistics; pLDDT from a function of the alignment and the templates' agreement, fitted against true lDDT.{packed}"))
         );
     }
     o.push_str("#\n");

@@ -299,6 +299,8 @@ pub fn remarks(templates: &[TemplateUse], library_source: &str, options: &Search
     }
     // The coordinates are not a plain copy of the templates' (average.rs).
     out.push(format!("TEMPLATED CA AVERAGED WITH UP TO {} RELATED HITS (WITHIN {:.0} A)", average::VOTERS, average::NEAR));
+    // N, C and O are not the templates' either: the library has CA only (peptides.rs).
+    out.push("N, C AND O PLACED BY RAMACHANDRAN-SCORED PEPTIDE PLANES".to_string());
     for (k, t) in templates.iter().enumerate() {
         let n = k + 1;
         out.push(format!("TEMPLATE {n} PDB {} CHAIN {} IDENTITY {:.1}%", t.pdb_id, t.chain, t.identity));
