@@ -61,7 +61,9 @@ USAGE:
       CB as given; residues without CB keep none) with webfold's rotamer packing
       (docs/SIDECHAINS.md), as predictions get them; writes OUTPUT.pdb.
   webfold check DIR|FILE.pdb...
-      Geometry report of PDB files (bond deviations, CA pairs closer than 3 A) as markdown.
+      Geometry report of PDB files (bond deviations, CA pairs closer than 3 A, and the share of
+      residues whose phi/psi are improbable by the Ramachandran table of docs/TEMPLATES.md,
+      Peptide planes) as markdown.
   webfold data [ARGS...]
       Builds the training set from Debian's promod3-data (runs scripts/build_data.py
       under /usr/bin/python3; ARGS are passed on).

@@ -464,3 +464,30 @@ fn relax_long_chain() {
     let r = check(&build(&n, &ca, &c));
     assert!(r.is_valid(), "{r}");
 }
+
+#[test]
+fn the_check_counts_improbable_phi_psi() {
+    // Helices and strands: nothing improbable (the loop's (70, 20) is a left-handed turn, rare
+    // but allowed). The same chain with phi and psi mirrored puts its strands at (120, -130),
+    // where no residue but glycine goes.
+    // All alanine: the mixed sequence's prolines have their own table (a proline at a
+    // strand's phi of -120 is improbable, and the check says so).
+    let l = 96;
+    let alanines = |n: &[P], ca: &[P], c: &[P]| complete_backbone(&"A".repeat(ca.len()), n, ca, c, &vec![50.0; ca.len()]);
+    let (gn, gca, gc) = ideal_chain(l, mixed_torsions);
+    let good = check(&alanines(&gn, &gca, &gc));
+    assert_eq!(good.n_phi_psi, l - 2);
+    assert_eq!(good.improbable_phi_psi, 0, "{good}");
+    let (n, ca, c) = ideal_chain(l, |i| {
+        let (phi, psi) = mixed_torsions(i);
+        (-phi, -psi)
+    });
+    let mirrored = check(&alanines(&n, &ca, &c));
+    let strands = (1..l - 1).filter(|i| (14..=21).contains(&(i % 24))).count();
+    assert!(mirrored.improbable_phi_psi >= strands, "{mirrored} ({strands} strand residues)");
+    // Improbable angles are reported, not a reason to call the model invalid.
+    assert!(mirrored.is_valid());
+    // The mixed sequence's prolines in strands are counted.
+    let with_prolines = check(&build(&gn, &gca, &gc));
+    assert!(with_prolines.improbable_phi_psi >= 1, "{with_prolines}");
+}
