@@ -48,7 +48,7 @@ pub fn rama_class(sequence: &[u8], i: usize) -> RamaClass {
     match sequence[i].to_ascii_uppercase() {
         b'G' => RamaClass::Glycine,
         b'P' => RamaClass::Proline,
-        _ if sequence.get(i + 1).is_some_and(|c| c.to_ascii_uppercase() == b'P') => RamaClass::PreProline,
+        _ if sequence.get(i + 1).is_some_and(|c| c.eq_ignore_ascii_case(&b'P')) => RamaClass::PreProline,
         _ => RamaClass::General,
     }
 }
@@ -98,7 +98,7 @@ impl Ramachandran {
             let hundredths = |v: &[f64]| v.iter().map(|x| x / 100.0).collect::<Vec<f64>>();
             tables[k] = [hundredths(&c.phi_psi), hundredths(&c.phi), hundredths(&c.psi)];
         }
-        if !(f.tau_sd_deg > 0.0) {
+        if f.tau_sd_deg.is_nan() || f.tau_sd_deg <= 0.0 {
             return Err("ramachandran.json: tau_sd_deg must be positive".into());
         }
         let [g, y, p, q] = tables;

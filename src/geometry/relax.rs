@@ -426,13 +426,13 @@ const HELIX_CHORD: f64 = 1.532088886237956;
 /// instead. `ca_ca` = 0 or fewer than three residues: unchanged.
 fn coil_along_trace(x: &mut [V3], ca_ca: f64) {
     let l = x.len() / 3;
-    if l < 3 || !(ca_ca > 0.0) {
+    if l < 3 || ca_ca.is_nan() || ca_ca <= 0.0 {
         return;
     }
     let ca: Vec<V3> = (0..l).map(|i| x[3 * i + 1]).collect();
     let seg: Vec<f64> = (0..l - 1).map(|i| super::dist(ca[i], ca[i + 1])).collect();
     let total: f64 = seg.iter().sum();
-    if !(total > 0.0) {
+    if total.is_nan() || total <= 0.0 {
         return;
     }
     // A trace far longer than the chain (a scattered or exploded input: mean spacing over

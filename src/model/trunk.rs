@@ -234,9 +234,9 @@ mod tests {
         let device = Device::flex();
         let t = Transition::new(8, 2, &device);
         let z = Tensor::<4>::random([1, 7, 7, 8], Distribution::Normal(0.0, 1.0), &device);
-        let whole = t.forward(z.clone()).into_data().convert::<f32>().to_vec::<f32>().unwrap();
+        let whole = t.forward(z.clone()).into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
         for rows in [1, 3, 6] {
-            let parts = t.forward_rows(z.clone(), rows).into_data().convert::<f32>().to_vec::<f32>().unwrap();
+            let parts = t.forward_rows(z.clone(), rows).into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
             let worst = whole.iter().zip(&parts).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
             assert!(worst < 1e-6, "rows {rows}: max difference {worst}");
         }

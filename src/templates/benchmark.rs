@@ -60,6 +60,9 @@ pub fn sample(t: &Templates, n: usize, seed: u64) -> Vec<usize> {
     picked
 }
 
+/// The chains' results, and (pLDDT, true CA-lDDT) for every residue of a modelled chain.
+type Outcome = (Vec<ChainResult>, Vec<(f64, f64)>);
+
 /// Runs the benchmark on `chains`, writing `chains.tsv` and `residues.tsv` into `out`. Returns
 /// the chains' results and, for every residue of a modelled chain, (pLDDT, true CA-lDDT).
 pub fn run(
@@ -69,7 +72,7 @@ pub fn run(
     out: &Path,
     mut network: impl FnMut(&str) -> Structure,
     mut progress: impl FnMut(&ChainResult),
-) -> Result<(Vec<ChainResult>, Vec<(f64, f64)>), String> {
+) -> Result<Outcome, String> {
     let lib = &t.library;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
     let mut chain_tsv = String::from("chain\tlength\ttemplate\tevalue\tidentity\ttemplates\tcoverage\ttm\tlddt\tmean_plddt\tseconds\ttentative\testimated_tm\tvalid\n");

@@ -93,11 +93,11 @@ pub fn features(hit: &Hit, extension: &[(usize, usize)], query: &[u8], template:
     let mut block_start = vec![0usize; n];
     let mut block_end = vec![0usize; n];
     let mut s = 0;
-    for k in 0..n {
+    for (k, start) in block_start.iter_mut().enumerate() {
         if k > 0 && (hit.pairs[k].0 != hit.pairs[k - 1].0 + 1 || hit.pairs[k].1 != hit.pairs[k - 1].1 + 1) {
             s = k;
         }
-        block_start[k] = s;
+        *start = s;
     }
     let mut e = n.saturating_sub(1);
     for k in (0..n).rev() {

@@ -11,6 +11,7 @@
 //! 3. gaps of up to 12 residues are closed with a fragment of a known structure (loops.rs);
 //!    [`fill`]: residues in the other gaps follow an arc between the anchors that bulges away
 //!    from the protein, with 3.8 A steps; termini leave the protein as an ideal helix.
+//!
 //! The relaxation (D8) then makes bonds, angles and clashes right.
 
 use super::choose::Scored;
