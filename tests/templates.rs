@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use common::XorShift;
 use webfold::geometry::superpose::{rmsd, superpose};
-use webfold::geometry::peptides::{place_peptide_planes, rama_class, Ramachandran};
+use webfold::geometry::peptides::{place_peptide_planes, rama_class, Ramachandran, IMPROBABLE_ENERGY};
 use webfold::geometry::relax::{relax_with, RelaxOptions};
 use webfold::geometry::{check, distance};
 use webfold::templates::consensus::consensus;
@@ -108,7 +108,7 @@ fn peptide_planes_on_true_ca_traces_give_native_like_phi_psi() {
                 stats[k][0] += 1.0;
                 stats[k][1] += dphi + dpsi;
                 stats[k][2] += (dphi < 30.0 && dpsi < 30.0) as u8 as f64;
-                stats[k][3] += (rama.energy(rama_class(seq, r), phi, psi) > 5.0) as u8 as f64;
+                stats[k][3] += (rama.energy(rama_class(seq, r), phi, psi) > IMPROBABLE_ENERGY) as u8 as f64;
                 let sq = |a: [f64; 3], b: [f64; 3]| (0..3).map(|j| (a[j] - b[j]).powi(2)).sum::<f64>();
                 stats[k][4] += sq(n[r], true_n[r]) + sq(c[r], true_c[r]);
             }
@@ -401,7 +401,7 @@ fn every_casp13_template_model_passes_the_geometry_check() {
 fn improbable_fraction(seq: &[u8], n: &[[f64; 3]], ca: &[[f64; 3]], c: &[[f64; 3]]) -> f64 {
     let rama = Ramachandran::get();
     let angles = phi_psi(n, ca, c);
-    let bad = angles.iter().enumerate().filter(|(i, (phi, psi))| rama.energy(rama_class(seq, i + 1), *phi, *psi) > 5.0).count();
+    let bad = angles.iter().enumerate().filter(|(i, (phi, psi))| rama.energy(rama_class(seq, i + 1), *phi, *psi) > IMPROBABLE_ENERGY).count();
     bad as f64 / angles.len() as f64
 }
 

@@ -163,11 +163,12 @@ pub fn check(s: &Structure) -> GeometryReport {
     let rama = Ramachandran::get();
     let seq = s.sequence.as_bytes();
     let (mut improbable_phi_psi, mut n_phi_psi) = (0usize, 0usize);
-    for i in 1..l.saturating_sub(1) {
+    // Across a chain break (a peptide bond far from ideal) the angles mean nothing.
+    let joined = |a: [f64; 3], b: [f64; 3]| (dist(a, b) - ideal::C_N).abs() < 0.5;
+    let residues = if seq.len() == l { 1..l.saturating_sub(1) } else { 0..0 };
+    for i in residues {
         let atoms = [at(&s.c, i - 1), at(&s.n, i), v64(s.ca[i]), at(&s.c, i), at(&s.n, i + 1)];
-        // Across a chain break (a peptide bond far from ideal) the angles mean nothing.
-        let joined = |a: [f64; 3], b: [f64; 3]| (dist(a, b) - ideal::C_N).abs() < 0.5;
-        if seq.len() != l || !atoms.iter().flatten().all(|x| x.is_finite()) || !joined(atoms[0], atoms[1]) || !joined(atoms[3], atoms[4]) {
+        if !atoms.iter().flatten().all(|x| x.is_finite()) || !joined(atoms[0], atoms[1]) || !joined(atoms[3], atoms[4]) {
             continue;
         }
         let (phi, psi) = phi_psi(atoms);

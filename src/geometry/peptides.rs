@@ -53,8 +53,9 @@ pub fn rama_class(sequence: &[u8], i: usize) -> RamaClass {
     }
 }
 
+/// One class's energies: [phi bin * bins + psi bin], and phi and psi alone.
 #[derive(Deserialize)]
-struct ClassFile {
+struct ClassTable {
     phi_psi: Vec<f64>,
     phi: Vec<f64>,
     psi: Vec<f64>,
@@ -65,17 +66,15 @@ struct TableFile {
     step_deg: usize,
     tau_mean_deg: f64,
     tau_sd_deg: f64,
-    classes: std::collections::BTreeMap<String, ClassFile>,
+    classes: std::collections::BTreeMap<String, ClassTable>,
 }
 
 /// Ramachandran energies, -ln(p / uniform), per class on a periodic grid of cells.
 pub struct Ramachandran {
     step: f64,
     bins: usize,
-    /// [class][phi bin * bins + psi bin]
-    phi_psi: [Vec<f64>; 4],
-    phi: [Vec<f64>; 4],
-    psi: [Vec<f64>; 4],
+    /// Indexed by [`RamaClass`].
+    classes: [ClassTable; 4],
     /// sin and cos of the mean N-CA-C angle, and its standard deviation (radians).
     tau_sin_cos: (f64, f64),
     tau_sd: f64,
@@ -89,29 +88,22 @@ impl Ramachandran {
             return Err(format!("ramachandran.json: step {} does not divide 360", f.step_deg));
         }
         let bins = 360 / f.step_deg;
-        let mut tables: [[Vec<f64>; 3]; 4] = Default::default();
-        for (k, name) in ["general", "glycine", "proline", "pre_proline"].iter().enumerate() {
-            let c = f.classes.get(*name).ok_or_else(|| format!("ramachandran.json: no class {name}"))?;
+        if f.tau_sd_deg.is_nan() || f.tau_sd_deg <= 0.0 {
+            return Err("ramachandran.json: tau_sd_deg must be positive".into());
+        }
+        let mut classes = Vec::with_capacity(4);
+        for name in ["general", "glycine", "proline", "pre_proline"] {
+            let c = f.classes.get(name).ok_or_else(|| format!("ramachandran.json: no class {name}"))?;
             if c.phi_psi.len() != bins * bins || c.phi.len() != bins || c.psi.len() != bins {
                 return Err(format!("ramachandran.json: class {name} does not have {bins} x {bins} cells"));
             }
             let hundredths = |v: &[f64]| v.iter().map(|x| x / 100.0).collect::<Vec<f64>>();
-            tables[k] = [hundredths(&c.phi_psi), hundredths(&c.phi), hundredths(&c.psi)];
+            classes.push(ClassTable { phi_psi: hundredths(&c.phi_psi), phi: hundredths(&c.phi), psi: hundredths(&c.psi) });
         }
-        if f.tau_sd_deg.is_nan() || f.tau_sd_deg <= 0.0 {
-            return Err("ramachandran.json: tau_sd_deg must be positive".into());
-        }
-        let [g, y, p, q] = tables;
-        let [g0, g1, g2] = g;
-        let [y0, y1, y2] = y;
-        let [p0, p1, p2] = p;
-        let [q0, q1, q2] = q;
         Ok(Ramachandran {
             step: f.step_deg as f64,
             bins,
-            phi_psi: [g0, y0, p0, q0],
-            phi: [g1, y1, p1, q1],
-            psi: [g2, y2, p2, q2],
+            classes: classes.try_into().unwrap_or_else(|_| unreachable!("four classes")),
             tau_sin_cos: sin_cos(f.tau_mean_deg.to_radians()),
             tau_sd: f.tau_sd_deg.to_radians(),
         })
@@ -133,7 +125,7 @@ impl Ramachandran {
 
     /// Energy of (phi, psi) in degrees, bilinear between cell centres.
     pub fn energy(&self, class: RamaClass, phi: f64, psi: f64) -> f64 {
-        let t = &self.phi_psi[class as usize];
+        let t = &self.classes[class as usize].phi_psi;
         let (a0, a1, s) = self.grid(phi);
         let (b0, b1, u) = self.grid(psi);
         let n = self.bins;
@@ -148,12 +140,12 @@ impl Ramachandran {
 
     /// Energy of phi alone (a chain's last residue has no psi).
     pub fn energy_phi(&self, class: RamaClass, phi: f64) -> f64 {
-        self.energy_1d(&self.phi[class as usize], phi)
+        self.energy_1d(&self.classes[class as usize].phi, phi)
     }
 
     /// Energy of psi alone (a chain's first residue has no phi).
     pub fn energy_psi(&self, class: RamaClass, psi: f64) -> f64 {
-        self.energy_1d(&self.psi[class as usize], psi)
+        self.energy_1d(&self.classes[class as usize].psi, psi)
     }
 
     /// Harmonic energy of the N-CA-C angle given its cosine (the deviation in angle taken to
@@ -297,22 +289,21 @@ pub fn place_peptide_planes(sequence: &[u8], ca: &[V3], n: &mut [V3], c: &mut [V
     let first = best_path(&coarse_terms);
     let fine = build(&|i| coarse[i].turns.get(first[i]).map(|t| FINE.iter().map(|d| t + d).collect()));
     let best = best_path(&terms(sequence, ca, (n, c, prior_weight), &fine, table));
-    let placed: Vec<(V3, V3)> = fine.into_iter().zip(best).map(|(p, k)| (p.c[k], p.n[k])).collect();
-    for (i, (ci, ni)) in placed.into_iter().enumerate() {
-        c[i] = ci;
-        n[i + 1] = ni;
+    for (i, (p, k)) in fine.iter().zip(best).enumerate() {
+        c[i] = p.c[k];
+        n[i + 1] = p.n[k];
     }
 }
 
 /// [`place_peptide_planes`] on the f32 atoms the pipelines hold. `guess`: the N and C to stay
-/// near, with `weight` per A^2 (`None`: the current atoms); the first N and last C are kept.
-pub fn turn_planes(sequence: &[u8], n: &mut [[f32; 3]], ca: &[[f32; 3]], c: &mut [[f32; 3]], guess: Option<(Vec<V3>, Vec<V3>)>, weight: f64) {
+/// near, with `weight` per A^2; the first N and last C are kept.
+pub fn turn_planes(sequence: &[u8], n: &mut [[f32; 3]], ca: &[[f32; 3]], c: &mut [[f32; 3]], guess: (Vec<V3>, Vec<V3>), weight: f64) {
     let l = ca.len();
     if l < 2 {
         return;
     }
     let ca64: Vec<V3> = ca.iter().copied().map(v64).collect();
-    let (mut n64, mut c64) = guess.unwrap_or_else(|| (n.iter().copied().map(v64).collect(), c.iter().copied().map(v64).collect()));
+    let (mut n64, mut c64) = guess;
     n64[0] = v64(n[0]);
     c64[l - 1] = v64(c[l - 1]);
     place_peptide_planes(sequence, &ca64, &mut n64, &mut c64, weight);
@@ -358,15 +349,16 @@ fn terms(sequence: &[u8], ca: &[V3], (n_in, c_in, w): (&[V3], &[V3], f64), plane
             let per_b: Vec<(V3, V3, V3, f64)> = (0..pb.c.len())
                 .map(|b| {
                     let to_c = sub(pb.c[b], ca[i]);
+                    let c_len = norm(to_c);
                     let across = cross(to_c, sub(pb.n[b], pb.c[b]));
-                    (to_c, scale(across, norm(to_c)), cross(to_c, across), norm(to_c))
+                    (to_c, scale(across, c_len), cross(to_c, across), c_len)
                 })
                 .collect();
             for a in 0..pa.c.len() {
                 let from_n = sub(ca[i], pa.n[a]);
-                let m = cross(sub(pa.n[a], pa.c[a]), from_n);
-                let (phi_y, phi_x) = (scale(m, norm(from_n)), cross(m, from_n));
                 let n_len = norm(from_n);
+                let m = cross(sub(pa.n[a], pa.c[a]), from_n);
+                let (phi_y, phi_x) = (scale(m, n_len), cross(m, from_n));
                 for (b, &(to_c, psi_y, psi_x, c_len)) in per_b.iter().enumerate() {
                     let phi = atan2_deg(dot(phi_y, to_c), dot(phi_x, to_c));
                     let psi = atan2_deg(dot(from_n, psi_y), dot(from_n, psi_x));

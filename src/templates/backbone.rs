@@ -81,5 +81,5 @@ pub const TABLE_WEIGHT: f64 = 10.0;
 /// and C the table puts on that trace; the first N and the last C are kept.
 pub fn turn_peptide_planes(sequence: &[u8], table: &[[f64; 6]], n: &mut [[f32; 3]], ca: &[[f32; 3]], c: &mut [[f32; 3]]) {
     let trace: Vec<V3> = ca.iter().copied().map(v64).collect();
-    turn_planes(sequence, n, ca, c, Some(rebuild_n_c(&trace, table)), TABLE_WEIGHT);
+    turn_planes(sequence, n, ca, c, rebuild_n_c(&trace, table), TABLE_WEIGHT);
 }

@@ -10,6 +10,7 @@
 //! chosen templates realigned by the other hits' votes) -> [`model`] (raw
 //! model; [`average`] moves each templated residue to the weighted mean of the relatives'
 //! positions; open gaps until closable; [`loops`] closes short gaps with fragments; fill the rest) -> [`backbone`] (N and C from CA) -> relax (D8) ->
+//! peptide planes turned to the most probable backbone (geometry/peptides.rs), relaxed and turned again ->
 //! [`confidence`] (pLDDT from the local alignment).
 
 pub mod average;
