@@ -12,6 +12,12 @@ use crate::geometry::{dot, norm, sub, torsion_y_x, v64, Structure, V3};
 
 /// Weight of the repulsion (per A^2 of overlap squared) against the library's -ln(p) units.
 pub const REPULSION: f64 = 30.0;
+/// Contact distance (A) of a side-chain atom and the backbone (N, CA, C, O) of the residues
+/// next to its own, whatever the elements: shorter than [`contact`]'s, since the library's
+/// backbone dependence already holds these neighbours' usual effect, so that only real
+/// clashes count. Model backbones, whose phi and psi are off, otherwise left side chains on
+/// their neighbours' backbone (docs/SIDECHAINS.md, Neighbours' backbone).
+const ADJACENT_CONTACT: f64 = 3.0;
 /// The largest contact distance of [`contact`].
 const MAX_CONTACT: f64 = 3.2;
 /// A residue whose chosen rotamer still repels other atoms by more than this gets sub-rotamers.
@@ -42,8 +48,12 @@ fn contact(a: &str, b: &str) -> f64 {
 }
 
 fn repulsion(p: V3, ea: &str, q: V3, eb: &str) -> f64 {
+    overlap_energy(p, q, contact(ea, eb))
+}
+
+/// The repulsion of two atoms closer than the contact distance `r`.
+fn overlap_energy(p: V3, q: V3, r: f64) -> f64 {
     let d = sub(p, q);
-    let r = contact(ea, eb);
     let d2 = dot(d, d);
     if d2 >= r * r {
         return 0.0;
@@ -72,6 +82,8 @@ struct Candidates {
     reach: f64,
     /// The backbone atoms within its reach (see [`pack`]).
     fixed: Vec<(V3, &'static str)>,
+    /// The backbone atoms of the residues next to it (see [`pack`]; [`ADJACENT_CONTACT`]).
+    adjacent: Vec<V3>,
     /// Energy of each rotamer against `fixed`, penalty included.
     self_energy: Vec<f64>,
 }
@@ -79,7 +91,8 @@ struct Candidates {
 impl Candidates {
     fn add(&mut self, atoms: Vec<V3>, penalty: f64, chis: Vec<f64>) {
         let clash: f64 = atoms.iter().zip(&self.elements).map(|(&a, &ea)| self.fixed.iter().map(|&(q, eb)| repulsion(a, ea, q, eb)).sum::<f64>()).sum();
-        self.self_energy.push(penalty + clash);
+        let adjacent: f64 = atoms.iter().map(|&a| self.adjacent.iter().map(|&q| overlap_energy(a, q, ADJACENT_CONTACT)).sum::<f64>()).sum();
+        self.self_energy.push(penalty + clash + adjacent);
         self.atoms.push(atoms);
         self.penalty.push(penalty);
         self.chis.push(chis);
@@ -105,16 +118,22 @@ pub fn pack(s: &Structure, lib: &'static SideChainLibrary) -> Packed {
         // The furthest any rotamer's atom gets from the CB (turning chi1 or chi2 keeps that
         // distance, so sub-rotamers stay inside; 0.1 A to spare), plus the largest contact.
         let reach = atoms.iter().flatten().map(|&p| norm(sub(p, cb))).fold(0.0, f64::max) + MAX_CONTACT + 0.1;
-        // Fixed atoms every rotamer meets: backbone and CB of residues not adjacent to its own
-        // (the library's backbone dependence already holds the neighbours' effect), and the
-        // CBs of the adjacent ones.
+        // Fixed atoms every rotamer meets: backbone and CB of residues not adjacent to its own,
+        // and the CBs of the adjacent ones; the adjacent ones' backbone at a shorter contact
+        // distance (ADJACENT_CONTACT), but for a proline's previous residue (its ring is
+        // bonded to that residue's C through N).
         let mut fixed: Vec<(V3, &'static str)> = Vec::new();
         for j in (0..l).filter(|&j| j != i) {
             let cb_j = s.cb[j].map(|p| (v64(p), "C"));
             let near: Vec<(V3, &'static str)> = if j.abs_diff(i) == 1 { cb_j.into_iter().collect() } else { [(n(j), "N"), (ca(j), "C"), (c(j), "C"), (v64(s.o[j]), "O")].into_iter().chain(cb_j).collect() };
             fixed.extend(near.into_iter().filter(|&(q, _)| norm(sub(q, cb)) < reach));
         }
-        let mut cand = Candidates { residue: i, kind: rt, elements: elements(rt), atoms: Vec::new(), penalty: Vec::new(), chis: Vec::new(), centre: cb, reach, fixed, self_energy: Vec::new() };
+        let adjacent: Vec<V3> = [i.checked_sub(1).filter(|_| seq[i] != 'P'), Some(i + 1).filter(|&j| j < l)]
+            .into_iter()
+            .flatten()
+            .flat_map(|j| [n(j), ca(j), c(j), v64(s.o[j])])
+            .collect();
+        let mut cand = Candidates { residue: i, kind: rt, elements: elements(rt), atoms: Vec::new(), penalty: Vec::new(), chis: Vec::new(), centre: cb, reach, fixed, adjacent, self_energy: Vec::new() };
         for (r, a) in rotamers.iter().zip(atoms) {
             cand.add(a, r.penalty, r.chis.clone());
         }
