@@ -61,9 +61,9 @@ USAGE:
       CB as given; residues without CB keep none) with webfold's rotamer packing
       (docs/SIDECHAINS.md), as predictions get them; writes OUTPUT.pdb.
   webfold check DIR|FILE.pdb...
-      Geometry report of PDB files (bond deviations, CA pairs closer than 3 A, and the share of
+      Geometry report of PDB files (bond deviations, CA pairs closer than 3 A, the share of
       residues whose phi/psi are improbable by the Ramachandran table of docs/TEMPLATES.md,
-      Peptide planes) as markdown.
+      Peptide planes, and heavy-atom pairs closer than 2.5 A per 1000 atoms) as markdown.
   webfold data [ARGS...]
       Builds the training set from Debian's promod3-data (runs scripts/build_data.py
       under /usr/bin/python3; ARGS are passed on).

@@ -376,3 +376,24 @@ fn sidechains_repacks_a_native_backbone() {
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--out"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn check_reports_geometry_and_heavy_atom_clashes() {
+    // `webfold check` on a deposited structure: valid, few improbable phi/psi, and its
+    // heavy-atom clashes as geometry::check counts them (tests/sidechains.rs checks that count
+    // against every pair).
+    let native = common::casp13_dir().join("T1016.pdb");
+    let out = run(&["check", native.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let header: Vec<&str> = text.lines().next().unwrap().split('|').map(str::trim).collect();
+    let row: Vec<&str> = text.lines().find(|l| l.starts_with("| T1016")).expect("a T1016 row").split('|').map(str::trim).collect();
+    let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}: {header:?}"))];
+    assert_eq!(col("valid"), "yes");
+    let residues = webfold::pdb::read_pdb(&std::fs::read_to_string(&native).unwrap()).unwrap();
+    let first: Vec<_> = webfold::pdb::first_chain(&residues).into_iter().cloned().collect();
+    let report = webfold::geometry::check(&webfold::pdb::structure_from_residues(&first).unwrap());
+    assert!(report.atom_clashes > 0 && report.atom_clashes_per_1000() < 5.0, "{report}");
+    assert_eq!(col("heavy-atom clashes / 1000 atoms"), format!("{:.1}", report.atom_clashes_per_1000()));
+    assert!(col("improbable phi/psi").trim_end_matches('%').parse::<f64>().unwrap() < 2.0);
+}

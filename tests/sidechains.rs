@@ -249,3 +249,56 @@ fn predicted_files_carry_every_side_chain_and_read_back() {
     add_side_chains(&mut again);
     assert_eq!(again.side, s.side);
 }
+
+#[test]
+fn heavy_atom_clashes_agree_with_a_count_over_every_pair() {
+    // `webfold check`'s heavy-atom clashes (geometry/check.rs, a grid) against every pair, with
+    // the same exceptions: on a native, on its repacked side chains, and on the repacked model
+    // with a stretch of residues moved onto the rest of the chain (many clashes).
+    let mut repacked = native("T1016");
+    add_side_chains(&mut repacked);
+    let mut moved = repacked.clone();
+    let shift = [v(moved.ca[40])[0] - v(moved.ca[10])[0], v(moved.ca[40])[1] - v(moved.ca[10])[1], v(moved.ca[40])[2] - v(moved.ca[10])[2]];
+    let mv = |p: &mut [f32; 3]| (0..3).for_each(|t| p[t] -= shift[t] as f32 * 0.9);
+    for i in 35..46 {
+        mv(&mut moved.n[i]);
+        mv(&mut moved.ca[i]);
+        mv(&mut moved.c[i]);
+        mv(&mut moved.o[i]);
+        if let Some(cb) = moved.cb[i].as_mut() {
+            mv(cb);
+        }
+        moved.side[i].iter_mut().for_each(|a| mv(&mut a.pos));
+    }
+    let mut counts = Vec::new();
+    for s in [native("T1016"), repacked, moved] {
+        let atoms: Vec<(usize, &str, [f64; 3])> = (0..s.len())
+            .flat_map(|i| {
+                let bb = [("N", s.n[i]), ("CA", s.ca[i]), ("C", s.c[i]), ("O", s.o[i])].into_iter().map(move |(n, p)| (i, n, v(p)));
+                bb.chain(s.cb[i].map(|p| (i, "CB", v(p)))).chain(s.side[i].iter().map(move |a| (i, a.name, v(a.pos)))).collect::<Vec<_>>()
+            })
+            .collect();
+        let seq: Vec<char> = s.sequence.chars().collect();
+        let backbone = |n: &str| matches!(n, "N" | "CA" | "C" | "O");
+        let mut expected = 0;
+        for (x, a) in atoms.iter().enumerate() {
+            for b in &atoms[x + 1..] {
+                if a.0 == b.0 || dist(a.2, b.2) >= 2.5 || (a.1 == "SG" && b.1 == "SG") {
+                    continue;
+                }
+                let next = a.0.abs_diff(b.0) == 1;
+                let pro_cd_c = |p: &(usize, &str, [f64; 3]), q: &(usize, &str, [f64; 3])| p.1 == "CD" && seq[p.0] == 'P' && q.1 == "C" && q.0 + 1 == p.0;
+                if next && ((backbone(a.1) && backbone(b.1)) || pro_cd_c(a, b) || pro_cd_c(b, a)) {
+                    continue;
+                }
+                expected += 1;
+            }
+        }
+        let report = webfold::geometry::check(&s);
+        assert_eq!(report.atom_clashes, expected, "grid {} against every pair {expected}", report.atom_clashes);
+        assert_eq!(report.n_atoms, atoms.len());
+        counts.push(expected);
+    }
+    eprintln!("heavy-atom clashes: native {}, repacked {}, moved {}", counts[0], counts[1], counts[2]);
+    assert!(counts[2] > counts[1] + 50, "moving a stretch onto the chain made {} clashes", counts[2]);
+}

@@ -1,4 +1,5 @@
-//! Stereochemistry checks of a backbone: bond lengths and CA-CA clashes.
+//! Stereochemistry checks of a model: bond lengths, CA-CA clashes, improbable phi/psi and
+//! heavy-atom clashes.
 
 use std::fmt;
 
@@ -9,6 +10,9 @@ use super::{dist, ideal, v64, Structure};
 pub const BOND_TOLERANCE: f64 = 0.1;
 /// Two CA atoms at least 3 residues apart closer than this are a clash (Angstrom).
 pub const CLASH_DISTANCE: f64 = 3.0;
+/// Two heavy atoms of different residues closer than this are a clash (Angstrom), as
+/// `scripts/side_chain_accuracy.py` counts them (docs/SIDECHAINS.md, Measured).
+pub const ATOM_CLASH_DISTANCE: f64 = 2.5;
 /// Largest accepted fraction of clashing CA pairs.
 pub const MAX_CLASH_FRACTION: f64 = 0.01;
 
@@ -44,6 +48,14 @@ pub struct GeometryReport {
     pub improbable_phi_psi: usize,
     /// Internal residues whose (phi, psi) could be measured.
     pub n_phi_psi: usize,
+    /// Pairs of heavy atoms (N, CA, C, O, CB, side chains) of different residues closer than
+    /// [`ATOM_CLASH_DISTANCE`], but for the pairs a chain holds that close: backbone atoms of
+    /// consecutive residues, a proline's CD and the previous residue's C, two cysteines' SG:
+    /// informative (what MolProbity's clashscore looks at, without hydrogens), not part of
+    /// [`GeometryReport::is_valid`].
+    pub atom_clashes: usize,
+    /// Heavy atoms with finite coordinates (the denominator of a rate per 1000 atoms).
+    pub n_atoms: usize,
 }
 
 impl GeometryReport {
@@ -60,6 +72,11 @@ impl GeometryReport {
         m
     }
 
+    /// [`GeometryReport::atom_clashes`] per 1000 heavy atoms.
+    pub fn atom_clashes_per_1000(&self) -> f64 {
+        1000.0 * self.atom_clashes as f64 / self.n_atoms.max(1) as f64
+    }
+
     /// All coordinates finite, every bond within [`BOND_TOLERANCE`] of ideal and fewer than
     /// [`MAX_CLASH_FRACTION`] of the non-neighbour CA pairs clashing.
     pub fn is_valid(&self) -> bool {
@@ -73,7 +90,8 @@ impl fmt::Display for GeometryReport {
         write!(
             f,
             "{} residues: max bond deviation N-CA {:.3}, CA-C {:.3}, C-O {:.3}, C-N {:.3} A; \
-             CA-CA min/mean/max {:.2}/{:.2}/{:.2} A; clashes {}/{} ({:.2}%); improbable phi/psi {}/{}{}; {}",
+             CA-CA min/mean/max {:.2}/{:.2}/{:.2} A; clashes {}/{} ({:.2}%); improbable phi/psi {}/{}; \
+             heavy-atom clashes {} ({:.1} per 1000 atoms){}; {}",
             self.n_residues,
             self.max_dev_n_ca,
             self.max_dev_ca_c,
@@ -87,6 +105,8 @@ impl fmt::Display for GeometryReport {
             100.0 * self.clash_fraction,
             self.improbable_phi_psi,
             self.n_phi_psi,
+            self.atom_clashes,
+            self.atom_clashes_per_1000(),
             if self.non_finite_atoms > 0 { format!("; {} non-finite atoms", self.non_finite_atoms) } else { String::new() },
             if self.is_valid() { "valid" } else { "INVALID" }
         )
@@ -160,6 +180,7 @@ pub fn check(s: &Structure) -> GeometryReport {
     }
     let clash_fraction = if n_pairs > 0 { n_clashes as f64 / n_pairs as f64 } else { 0.0 };
 
+    let (atom_clashes, n_atoms) = heavy_atom_clashes(s);
     let rama = Ramachandran::get();
     let seq = s.sequence.as_bytes();
     let (mut improbable_phi_psi, mut n_phi_psi) = (0usize, 0usize);
@@ -191,19 +212,82 @@ pub fn check(s: &Structure) -> GeometryReport {
         clash_fraction,
         improbable_phi_psi,
         n_phi_psi,
+        atom_clashes,
+        n_atoms,
     }
+}
+
+/// One heavy atom for [`heavy_atom_clashes`]: residue, position, and what the exceptions
+/// need (backbone N/CA/C/O, proline CD, cysteine SG).
+struct Heavy {
+    residue: usize,
+    pos: [f64; 3],
+    backbone: bool,
+    name: &'static str,
+}
+
+/// Heavy-atom clashes of `s` ([`GeometryReport::atom_clashes`]) and its heavy atoms with
+/// finite coordinates: every atom is put in a grid of [`ATOM_CLASH_DISTANCE`] cells and
+/// compared with the atoms of its own and the 26 neighbouring cells.
+pub fn heavy_atom_clashes(s: &Structure) -> (usize, usize) {
+    let mut atoms: Vec<Heavy> = Vec::new();
+    let backbone = [(&s.n, "N"), (&s.ca, "CA"), (&s.c, "C"), (&s.o, "O")];
+    for i in 0..s.ca.len() {
+        for (list, name) in backbone {
+            if let Some(p) = list.get(i) {
+                atoms.push(Heavy { residue: i, pos: v64(*p), backbone: true, name });
+            }
+        }
+        if let Some(Some(p)) = s.cb.get(i) {
+            atoms.push(Heavy { residue: i, pos: v64(*p), backbone: false, name: "CB" });
+        }
+        for a in s.side.get(i).into_iter().flatten() {
+            atoms.push(Heavy { residue: i, pos: v64(a.pos), backbone: false, name: a.name });
+        }
+    }
+    atoms.retain(|a| a.pos.iter().all(|x| x.is_finite()));
+    let cell = |p: [f64; 3]| p.map(|x| (x / ATOM_CLASH_DISTANCE).floor() as i64);
+    let mut grid: std::collections::HashMap<[i64; 3], Vec<usize>> = std::collections::HashMap::new();
+    for (k, a) in atoms.iter().enumerate() {
+        grid.entry(cell(a.pos)).or_default().push(k);
+    }
+    let seq = s.sequence.as_bytes();
+    let proline_cd = |a: &Heavy| a.name == "CD" && seq.get(a.residue) == Some(&b'P');
+    let allowed = |a: &Heavy, b: &Heavy| {
+        let next = a.residue.abs_diff(b.residue) == 1;
+        (next && a.backbone && b.backbone)
+            || (next && ((proline_cd(a) && b.name == "C" && b.residue + 1 == a.residue) || (proline_cd(b) && a.name == "C" && a.residue + 1 == b.residue)))
+            || (a.name == "SG" && b.name == "SG")
+    };
+    let mut clashes = 0;
+    for (k, a) in atoms.iter().enumerate() {
+        let c = cell(a.pos);
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                for dz in -1..=1 {
+                    for &m in grid.get(&[c[0] + dx, c[1] + dy, c[2] + dz]).into_iter().flatten() {
+                        let b = &atoms[m];
+                        if m > k && a.residue != b.residue && dist(a.pos, b.pos) < ATOM_CLASH_DISTANCE && !allowed(a, b) {
+                            clashes += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (clashes, atoms.len())
 }
 
 /// Markdown table of named reports (`webfold check`): bond deviations, CA-CA range and the
 /// fraction of CA pairs at least 3 residues apart closer than [`CLASH_DISTANCE`].
 pub fn markdown_table(rows: &[(String, GeometryReport)]) -> String {
     let mut out = String::from(
-        "| id | L | max dev N-CA | CA-C | C-O | C-N (A) | CA-CA min / max (A) | CA pairs < 3 A | fraction | valid | improbable phi/psi |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n",
+        "| id | L | max dev N-CA | CA-C | C-O | C-N (A) | CA-CA min / max (A) | CA pairs < 3 A | fraction | valid | improbable phi/psi | heavy-atom clashes / 1000 atoms |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n",
     );
     for (id, r) in rows {
         out.push_str(&format!(
-            "| {id} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} / {:.2} | {} / {} | {:.4} | {} | {:.1}% |\n",
+            "| {id} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} / {:.2} | {} / {} | {:.4} | {} | {:.1}% | {:.1} |\n",
             r.n_residues,
             r.max_dev_n_ca,
             r.max_dev_ca_c,
@@ -215,7 +299,8 @@ pub fn markdown_table(rows: &[(String, GeometryReport)]) -> String {
             r.n_pairs,
             r.clash_fraction,
             if r.is_valid() { "yes" } else { "NO" },
-            100.0 * r.improbable_phi_psi as f64 / r.n_phi_psi.max(1) as f64
+            100.0 * r.improbable_phi_psi as f64 / r.n_phi_psi.max(1) as f64,
+            r.atom_clashes_per_1000()
         ));
     }
     out
