@@ -265,7 +265,8 @@ pub fn heavy_atom_clashes(s: &Structure) -> (usize, usize) {
         for dx in -1..=1 {
             for dy in -1..=1 {
                 for dz in -1..=1 {
-                    for &m in grid.get(&[c[0] + dx, c[1] + dy, c[2] + dz]).into_iter().flatten() {
+                    // Saturating: coordinates beyond i64's range (a broken file) share the edge cell.
+                    for &m in grid.get(&[c[0].saturating_add(dx), c[1].saturating_add(dy), c[2].saturating_add(dz)]).into_iter().flatten() {
                         let b = &atoms[m];
                         if m > k && a.residue != b.residue && dist(a.pos, b.pos) < ATOM_CLASH_DISTANCE && !allowed(a, b) {
                             clashes += 1;
