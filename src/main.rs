@@ -172,7 +172,8 @@ fn predict(args: &[String]) -> Result<(), String> {
             std::fs::write(&path, text).map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
             written.push(path.display().to_string());
         }
-        eprintln!("{}: {} residues, mean pLDDT {:.1}, estimated TM-score {:.2} -> {}", record.id, record.len(), prediction.structure.mean_plddt(), prediction.estimated_tm, written.join(", "));
+        let quality = webfold::geometry::quality_summary(&webfold::geometry::check(&prediction.structure));
+        eprintln!("{}: {} residues, mean pLDDT {:.1}, estimated TM-score {:.2}, {quality} -> {}", record.id, record.len(), prediction.structure.mean_plddt(), prediction.estimated_tm, written.join(", "));
         eprint!("{}", template_summary(&prediction.templates, templates.is_some(), search.max_evalue));
     }
     Ok(())

@@ -216,7 +216,7 @@ fn warnings<'a>(records: impl Iterator<Item = &'a crate::sequence::Record>) -> A
 /// `options` (see [`check`]), the way `webfold predict` does: [`template_model`] first when
 /// templates are on and the library is loaded, otherwise (or without a template) the network.
 /// Returns `{index, id, file_name, cif_file_name, sequence, warnings, pdb, cif, plddt:
-/// Float32Array, mean, estimated_tm, backend, method: "templates" | "network", templates: [{pdb_id, chain,
+/// Float32Array, mean, estimated_tm, quality (geometry::quality_summary), backend, method: "templates" | "network", templates: [{pdb_id, chain,
 /// identity, coverage, query_from, query_to, template_from, template_to, evalue, bits, profile_evalue,
 /// residues_used, extended_used}], template_note, template_ms, model_ms, post_ms, gflop, wasm_memory_bytes}`
 /// where `pdb` and `cif` are exactly the texts `webfold predict --format both` writes for that
@@ -276,6 +276,7 @@ pub async fn predict(text: String, options: JsValue, index: usize) -> Result<JsV
     set(&out, "plddt", Float32Array::from(structure.plddt.as_slice()));
     set(&out, "mean", structure.mean_plddt());
     set(&out, "estimated_tm", prediction.estimated_tm);
+    set(&out, "quality", crate::geometry::quality_summary(&crate::geometry::check(structure)));
     set(&out, "backend", backend);
     set(&out, "method", method);
     set(&out, "templates", templates);

@@ -262,6 +262,11 @@ fn templated_prediction_names_its_template_and_switches_work() {
     let estimate = |pdb: &str| -> f64 { pdb.lines().find_map(|l| l.strip_prefix("REMARK   3 ESTIMATED TM-SCORE ")).and_then(|r| r.split_whitespace().next()).expect("estimated TM-score REMARK").parse().unwrap() };
     let tm = estimate(&pdb);
     assert!(stderr.contains(&format!("estimated TM-score {tm:.2}")) && tm > 0.5, "{stderr}");
+    // The model's stereochemistry on the terminal: what `webfold check` finds in the file.
+    let residues = read_pdb(&pdb).unwrap();
+    let written = structure_from_residues(&webfold::pdb::first_chain(&residues).into_iter().cloned().collect::<Vec<_>>()).unwrap();
+    let quality = webfold::geometry::quality_summary(&check(&written));
+    assert!(stderr.contains(&quality) && quality.starts_with("improbable phi/psi "), "'{quality}' not in the summary: {stderr}");
 
     // Excluding that entry, or capping identity below it, removes it from the model.
     let out2 = dir.join("excluded");

@@ -420,7 +420,7 @@ function showResult(r) {
     ? `built on ${r.templates.length === 1 ? 'a template' : `${r.templates.length} templates`}`
     : `predicted by the network on ${r.backend}`;
   const which = n > 1 ? `Record ${r.index + 1} of ${n}, ` : '';
-  els.summary.textContent = `${which}${r.id}: ${r.sequence.length} residues, mean pLDDT ${r.mean.toFixed(1)}, estimated TM-score ${r.estimated_tm.toFixed(2)}, ${how} in ${secs} s.`;
+  els.summary.textContent = `${which}${r.id}: ${r.sequence.length} residues, mean pLDDT ${r.mean.toFixed(1)}, estimated TM-score ${r.estimated_tm.toFixed(2)}, ${how} in ${secs} s; ${r.quality}.`;
   // Read by the browser benchmark (tests/browser/bench.mjs).
   Object.assign(els.summary.dataset, {
     modelMs: r.model_ms.toFixed(1), postMs: r.post_ms.toFixed(1), gflop: r.gflop.toFixed(3),

@@ -279,6 +279,17 @@ pub fn heavy_atom_clashes(s: &Structure) -> (usize, usize) {
     (clashes, atoms.len())
 }
 
+/// The model's stereochemistry in one phrase, as `webfold predict` and the page print it
+/// after each prediction: the share of residues with improbable phi/psi and the heavy-atom
+/// clashes per 1000 atoms (both informative; deposited structures: under 0.5% and under 5).
+pub fn quality_summary(r: &GeometryReport) -> String {
+    format!(
+        "improbable phi/psi {:.1}% of residues, heavy-atom clashes {:.1} per 1000 atoms",
+        100.0 * r.improbable_phi_psi as f64 / r.n_phi_psi.max(1) as f64,
+        r.atom_clashes_per_1000()
+    )
+}
+
 /// Markdown table of named reports (`webfold check`): bond deviations, CA-CA range and the
 /// fraction of CA pairs at least 3 residues apart closer than [`CLASH_DISTANCE`].
 pub fn markdown_table(rows: &[(String, GeometryReport)]) -> String {

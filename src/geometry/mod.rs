@@ -13,7 +13,7 @@ pub mod relax_o_cb;
 pub mod superpose;
 
 pub use atoms::{backbone_from_frames, complete_backbone, Structure};
-pub use check::{check, GeometryReport};
+pub use check::{check, quality_summary, GeometryReport};
 pub use relax::{relax, relax_with, RelaxOptions};
 
 /// Ideal bond lengths and 1-3 distances (Angstrom, Engh & Huber).

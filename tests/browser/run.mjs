@@ -109,7 +109,9 @@ function nativePdb(tmp, name, input, id, extra = []) {
     const m = line.match(/^  (\w{4} \w*)\s+([\d.]+)%\s+(\d+)%\s+(\S+)\s+(\S+)\s+([\d.]+)\s+(\d+-\d+)\s+(\d+-\d+)$/);
     if (m) templates.push({ name: m[1].trim(), identity: m[2], coverage: m[3], evalue: m[4], profileEvalue: m[5], query: m[7], template: m[8] });
   }
-  return { pdb: fs.readFileSync(path.join(out, `${id}.pdb`), 'utf8'), templates };
+  // "T1016: 202 residues, ..., improbable phi/psi 0.5% of residues, heavy-atom clashes 3.7 per 1000 atoms -> ..."
+  const q = r.stderr.match(new RegExp(`^${id}: .*?(improbable phi/psi [\\d.]+% of residues, heavy-atom clashes [\\d.]+ per 1000 atoms)`, 'm'));
+  return { pdb: fs.readFileSync(path.join(out, `${id}.pdb`), 'utf8'), templates, quality: q ? q[1] : null };
 }
 
 // `webfold predict --format both` on a multi-record INPUT: {id: {pdb, cif}} for IDS.
@@ -344,6 +346,9 @@ async function checkTemplated(page, label, native, tmp) {
   const ms = Number(await page.locator('#summary').getAttribute('data-template-ms'));
   log(`  ${await page.locator('#summary').textContent()} (search + model ${ms.toFixed(0)} ms; wall ${(Date.now() - t0) / 1000} s)`);
   check(method === 'templates', `${label} T1016: built on templates (method ${method})`);
+  const summaryText = await page.locator('#summary').textContent();
+  check(native.quality !== null && summaryText.includes(`; ${native.quality}.`),
+    `${label} T1016: the summary gives the CLI's stereochemistry (${native.quality}): ${JSON.stringify(summaryText)}`);
   const rows = await pageTemplates(page);
   const want = native.templates.map((t) => [t.name, `${t.identity}%`, `${t.coverage}%`, t.evalue, t.profileEvalue, t.query, t.template]);
   const got = rows.map((r) => r.slice(0, 7));
