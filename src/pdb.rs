@@ -3,6 +3,7 @@
 use std::fmt;
 use std::fmt::Write as _;
 
+pub use crate::geometry::atoms::residue_atoms;
 use crate::geometry::atoms::SideAtom;
 use crate::geometry::Structure;
 use crate::sequence::{one_letter, three_letter};
@@ -46,30 +47,6 @@ pub fn coordinate_shift(s: &Structure) -> [f64; 3] {
         }
     }
     shift
-}
-
-/// The atoms of residue `i` as the files list them: (name, position, element) for N, CA, C, O,
-/// CB (glycine has none) and the side chain beyond CB, skipping any the structure lacks.
-/// Shared with the ModelCIF writer.
-pub fn residue_atoms(s: &Structure, i: usize) -> Vec<(&'static str, [f32; 3], &'static str)> {
-    let mut atoms = Vec::with_capacity(5);
-    if let Some(p) = s.n.get(i) {
-        atoms.push(("N", *p, "N"));
-    }
-    atoms.push(("CA", s.ca[i], "C"));
-    if let Some(p) = s.c.get(i) {
-        atoms.push(("C", *p, "C"));
-    }
-    if let Some(p) = s.o.get(i) {
-        atoms.push(("O", *p, "O"));
-    }
-    if let Some(Some(p)) = s.cb.get(i) {
-        atoms.push(("CB", *p, "C"));
-    }
-    if let Some(side) = s.side.get(i) {
-        atoms.extend(side.iter().map(|a| (a.name, a.pos, a.element)));
-    }
-    atoms
 }
 
 /// Printable ASCII only, no more than `max` characters.

@@ -102,6 +102,12 @@ fn refuses_100000_letters() {
     assert_refused("huge", input.as_bytes(), &["'huge'", "100000 residues", &format!("limit is {MAX_LEN} residues")]);
 }
 
+/// geometry::check of the first chain of a PDB text (what `webfold check` reports for it).
+fn first_chain_report(text: &str) -> webfold::geometry::GeometryReport {
+    let residues = read_pdb(text).unwrap();
+    check(&structure_from_residues(&webfold::pdb::first_chain(&residues).into_iter().cloned().collect::<Vec<_>>()).unwrap())
+}
+
 /// Reads a written PDB and checks it against the input sequence; returns the file's bytes.
 fn check_pdb(path: &Path, sequence: &str) -> Vec<u8> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -263,9 +269,7 @@ fn templated_prediction_names_its_template_and_switches_work() {
     let tm = estimate(&pdb);
     assert!(stderr.contains(&format!("estimated TM-score {tm:.2}")) && tm > 0.5, "{stderr}");
     // The model's stereochemistry on the terminal: what `webfold check` finds in the file.
-    let residues = read_pdb(&pdb).unwrap();
-    let written = structure_from_residues(&webfold::pdb::first_chain(&residues).into_iter().cloned().collect::<Vec<_>>()).unwrap();
-    let quality = webfold::geometry::quality_summary(&check(&written));
+    let quality = webfold::geometry::quality_summary(&first_chain_report(&pdb));
     assert!(stderr.contains(&quality) && quality.starts_with("improbable phi/psi "), "'{quality}' not in the summary: {stderr}");
 
     // Excluding that entry, or capping identity below it, removes it from the model.
@@ -395,9 +399,7 @@ fn check_reports_geometry_and_heavy_atom_clashes() {
     let row: Vec<&str> = text.lines().find(|l| l.starts_with("| T1016")).expect("a T1016 row").split('|').map(str::trim).collect();
     let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}: {header:?}"))];
     assert_eq!(col("valid"), "yes");
-    let residues = webfold::pdb::read_pdb(&std::fs::read_to_string(&native).unwrap()).unwrap();
-    let first: Vec<_> = webfold::pdb::first_chain(&residues).into_iter().cloned().collect();
-    let report = webfold::geometry::check(&webfold::pdb::structure_from_residues(&first).unwrap());
+    let report = first_chain_report(&std::fs::read_to_string(&native).unwrap());
     assert!(report.atom_clashes > 0 && report.atom_clashes_per_1000() < 5.0, "{report}");
     assert_eq!(col("heavy-atom clashes / 1000 atoms"), format!("{:.1}", report.atom_clashes_per_1000()));
     assert!(col("improbable phi/psi").trim_end_matches('%').parse::<f64>().unwrap() < 2.0);

@@ -6,7 +6,7 @@ mod common;
 
 use webfold::geometry::portable::{atan2, ln, sin_cos};
 use webfold::geometry::Structure;
-use webfold::pdb::{first_chain, read_pdb, structure_from_residues, write_pdb};
+use webfold::pdb::{first_chain, read_pdb, residue_atoms, structure_from_residues, write_pdb};
 use webfold::sidechains::build::side_chain;
 use webfold::sidechains::library::ResidueType;
 use webfold::sidechains::pack::torsion_deg;
@@ -183,13 +183,8 @@ fn repack_accuracy(id: &str) -> (usize, f64, f64, f64) {
     }
     // Clashes: a side-chain atom and any atom of another residue closer than 2.5 A (proline's
     // CD and the previous residue's C are bonded through N; disulfides allowed).
-    let atoms: Vec<(usize, &str, [f64; 3], bool)> = (0..model.len())
-        .flat_map(|i| {
-            let bb = [("N", model.n[i]), ("CA", model.ca[i]), ("C", model.c[i]), ("O", model.o[i])].into_iter().map(move |(n, p)| (i, n, v(p), false));
-            let cb = model.cb[i].map(|p| (i, "CB", v(p), false));
-            bb.chain(cb).chain(model.side[i].iter().map(move |a| (i, a.name, v(a.pos), true))).collect::<Vec<_>>()
-        })
-        .collect();
+    let atoms: Vec<(usize, &str, [f64; 3], bool)> =
+        (0..model.len()).flat_map(|i| residue_atoms(&model, i).into_iter().map(move |(n, p, _)| (i, n, v(p), !matches!(n, "N" | "CA" | "C" | "O" | "CB")))).collect();
     let mut clashes = 0;
     for (x, a) in atoms.iter().enumerate() {
         for b in &atoms[x + 1..] {
@@ -272,12 +267,7 @@ fn heavy_atom_clashes_agree_with_a_count_over_every_pair() {
     }
     let mut counts = Vec::new();
     for s in [native("T1016"), repacked, moved] {
-        let atoms: Vec<(usize, &str, [f64; 3])> = (0..s.len())
-            .flat_map(|i| {
-                let bb = [("N", s.n[i]), ("CA", s.ca[i]), ("C", s.c[i]), ("O", s.o[i])].into_iter().map(move |(n, p)| (i, n, v(p)));
-                bb.chain(s.cb[i].map(|p| (i, "CB", v(p)))).chain(s.side[i].iter().map(move |a| (i, a.name, v(a.pos)))).collect::<Vec<_>>()
-            })
-            .collect();
+        let atoms: Vec<(usize, &str, [f64; 3])> = (0..s.len()).flat_map(|i| residue_atoms(&s, i).into_iter().map(move |(n, p, _)| (i, n, v(p)))).collect();
         let seq: Vec<char> = s.sequence.chars().collect();
         let backbone = |n: &str| matches!(n, "N" | "CA" | "C" | "O");
         let mut expected = 0;

@@ -68,6 +68,30 @@ pub struct SideAtom {
     pub pos: [f32; 3],
 }
 
+/// The atoms of residue `i` as the files list them: (name, position, element) for N, CA, C, O,
+/// CB (glycine has none) and the side chain beyond CB, skipping any the structure lacks.
+/// Shared by the PDB and ModelCIF writers and the clash count (check.rs).
+pub fn residue_atoms(s: &Structure, i: usize) -> Vec<(&'static str, [f32; 3], &'static str)> {
+    let mut atoms = Vec::with_capacity(5);
+    if let Some(p) = s.n.get(i) {
+        atoms.push(("N", *p, "N"));
+    }
+    atoms.push(("CA", s.ca[i], "C"));
+    if let Some(p) = s.c.get(i) {
+        atoms.push(("C", *p, "C"));
+    }
+    if let Some(p) = s.o.get(i) {
+        atoms.push(("O", *p, "O"));
+    }
+    if let Some(Some(p)) = s.cb.get(i) {
+        atoms.push(("CB", *p, "C"));
+    }
+    if let Some(side) = s.side.get(i) {
+        atoms.extend(side.iter().map(|a| (a.name, a.pos, a.element)));
+    }
+    atoms
+}
+
 /// N, CA and C coordinates of a chain.
 pub type Backbone = (Vec<[f32; 3]>, Vec<[f32; 3]>, Vec<[f32; 3]>);
 

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::atoms::residue_atoms;
 use super::peptides::{phi_psi, rama_class, Ramachandran, IMPROBABLE_ENERGY};
 use super::{dist, ideal, v64, Structure};
 
@@ -75,6 +76,11 @@ impl GeometryReport {
     /// [`GeometryReport::atom_clashes`] per 1000 heavy atoms.
     pub fn atom_clashes_per_1000(&self) -> f64 {
         1000.0 * self.atom_clashes as f64 / self.n_atoms.max(1) as f64
+    }
+
+    /// [`GeometryReport::improbable_phi_psi`] as a percentage of the residues measured.
+    pub fn improbable_percent(&self) -> f64 {
+        100.0 * self.improbable_phi_psi as f64 / self.n_phi_psi.max(1) as f64
     }
 
     /// All coordinates finite, every bond within [`BOND_TOLERANCE`] of ideal and fewer than
@@ -217,47 +223,38 @@ pub fn check(s: &Structure) -> GeometryReport {
     }
 }
 
-/// One heavy atom for [`heavy_atom_clashes`]: residue, position, and what the exceptions
-/// need (backbone N/CA/C/O, proline CD, cysteine SG).
+/// One heavy atom for [`heavy_atom_clashes`]: residue, position, and its name (what the
+/// exceptions need: backbone N/CA/C/O, proline CD, cysteine SG).
 struct Heavy {
     residue: usize,
     pos: [f64; 3],
-    backbone: bool,
     name: &'static str,
+}
+
+impl Heavy {
+    fn backbone(&self) -> bool {
+        matches!(self.name, "N" | "CA" | "C" | "O")
+    }
 }
 
 /// Heavy-atom clashes of `s` ([`GeometryReport::atom_clashes`]) and its heavy atoms with
 /// finite coordinates: every atom is put in a grid of [`ATOM_CLASH_DISTANCE`] cells and
 /// compared with the atoms of its own and the 26 neighbouring cells.
 pub fn heavy_atom_clashes(s: &Structure) -> (usize, usize) {
-    let mut atoms: Vec<Heavy> = Vec::new();
-    let backbone = [(&s.n, "N"), (&s.ca, "CA"), (&s.c, "C"), (&s.o, "O")];
-    for i in 0..s.ca.len() {
-        for (list, name) in backbone {
-            if let Some(p) = list.get(i) {
-                atoms.push(Heavy { residue: i, pos: v64(*p), backbone: true, name });
-            }
-        }
-        if let Some(Some(p)) = s.cb.get(i) {
-            atoms.push(Heavy { residue: i, pos: v64(*p), backbone: false, name: "CB" });
-        }
-        for a in s.side.get(i).into_iter().flatten() {
-            atoms.push(Heavy { residue: i, pos: v64(a.pos), backbone: false, name: a.name });
-        }
-    }
-    atoms.retain(|a| a.pos.iter().all(|x| x.is_finite()));
+    let atoms: Vec<Heavy> = (0..s.ca.len())
+        .flat_map(|i| residue_atoms(s, i).into_iter().map(move |(name, p, _)| Heavy { residue: i, pos: v64(p), name }))
+        .filter(|a| a.pos.iter().all(|x| x.is_finite()))
+        .collect();
     let cell = |p: [f64; 3]| p.map(|x| (x / ATOM_CLASH_DISTANCE).floor() as i64);
     let mut grid: std::collections::HashMap<[i64; 3], Vec<usize>> = std::collections::HashMap::new();
     for (k, a) in atoms.iter().enumerate() {
         grid.entry(cell(a.pos)).or_default().push(k);
     }
     let seq = s.sequence.as_bytes();
-    let proline_cd = |a: &Heavy| a.name == "CD" && seq.get(a.residue) == Some(&b'P');
+    // A proline's CD and the previous residue's C (bonded through the proline's N).
+    let proline_ring = |cd: &Heavy, c: &Heavy| cd.name == "CD" && seq.get(cd.residue) == Some(&b'P') && c.name == "C" && c.residue + 1 == cd.residue;
     let allowed = |a: &Heavy, b: &Heavy| {
-        let next = a.residue.abs_diff(b.residue) == 1;
-        (next && a.backbone && b.backbone)
-            || (next && ((proline_cd(a) && b.name == "C" && b.residue + 1 == a.residue) || (proline_cd(b) && a.name == "C" && a.residue + 1 == b.residue)))
-            || (a.name == "SG" && b.name == "SG")
+        (a.residue.abs_diff(b.residue) == 1 && a.backbone() && b.backbone()) || proline_ring(a, b) || proline_ring(b, a) || (a.name == "SG" && b.name == "SG")
     };
     let mut clashes = 0;
     for (k, a) in atoms.iter().enumerate() {
@@ -285,7 +282,7 @@ pub fn heavy_atom_clashes(s: &Structure) -> (usize, usize) {
 pub fn quality_summary(r: &GeometryReport) -> String {
     format!(
         "improbable phi/psi {:.1}% of residues, heavy-atom clashes {:.1} per 1000 atoms",
-        100.0 * r.improbable_phi_psi as f64 / r.n_phi_psi.max(1) as f64,
+        r.improbable_percent(),
         r.atom_clashes_per_1000()
     )
 }
@@ -311,7 +308,7 @@ pub fn markdown_table(rows: &[(String, GeometryReport)]) -> String {
             r.n_pairs,
             r.clash_fraction,
             if r.is_valid() { "yes" } else { "NO" },
-            100.0 * r.improbable_phi_psi as f64 / r.n_phi_psi.max(1) as f64,
+            r.improbable_percent(),
             r.atom_clashes_per_1000()
         ));
     }

@@ -375,12 +375,12 @@ fn terms(sequence: &[u8], ca: &[V3], (n_in, c_in, w): (&[V3], &[V3], f64), clash
             let (pa, pb) = (&planes[i - 1], &planes[i]);
             let k = class(i);
             let mut e = Vec::with_capacity(pa.c.len() * pb.c.len());
-            // The torsions' atan2 arguments are dot products of one vector from each plane
-            // (torsion_y_x with the cross products taken once per candidate): phi about
-            // N_i -> CA_i, psi about CA_i -> C_i.
             // O_{i-1} of each candidate of plane i-1 (none where the unit is degenerate).
             let o_a: Vec<Option<V3>> = (0..pa.c.len()).map(|a| place_o_peptide(ca[i - 1], pa.c[a], pa.n[a])).collect();
             let glycine = k == RamaClass::Glycine;
+            // The torsions' atan2 arguments are dot products of one vector from each plane
+            // (torsion_y_x with the cross products taken once per candidate): phi about
+            // N_i -> CA_i, psi about CA_i -> C_i.
             let per_b: Vec<(V3, V3, V3, f64)> = (0..pb.c.len())
                 .map(|b| {
                     let to_c = sub(pb.c[b], ca[i]);
@@ -402,7 +402,7 @@ fn terms(sequence: &[u8], ca: &[V3], (n_in, c_in, w): (&[V3], &[V3], f64), clash
                     let mut bumps = overlap(pa.c[a], n_next, C_N_NEXT);
                     if let Some(o) = o_prev {
                         bumps += overlap(o, n_next, O_N_NEXT);
-                        if !glycine && clash_weight > 0.0 {
+                        if !glycine {
                             bumps += overlap(o, place_cb(pa.n[a], ca[i], pb.c[b]), O_CB_NEXT);
                         }
                     }
