@@ -15,7 +15,8 @@ independent of what the model building optimises. Install the data with
 Residue i of DIR/<id>.pdb: the first chain; a residue needs N, CA, C and both neighbours with
 consecutive numbers. Columns: residues, favoured, allowed, outliers; the same over the model's
 residues with pLDDT (B-factor) at least --confident (default 70); with --native, the native's
-favoured and outliers. Prints a markdown table per id list. Needs gemmi.
+favoured and outliers. Prints a markdown table per id list; with --bins, also the models'
+residues by pLDDT bin (10 wide). Needs gemmi.
 """
 import argparse
 import importlib.util
@@ -79,6 +80,7 @@ def main():
     ap.add_argument("--ids", action="append", required=True)
     ap.add_argument("--native")
     ap.add_argument("--confident", type=float, default=70.0)
+    ap.add_argument("--bins", action="store_true", help="also favoured and outliers per pLDDT bin")
     args = ap.parse_args()
     ref = load_reference()
     for ids_file in args.ids:
@@ -106,6 +108,12 @@ def main():
             if args.native:
                 line += f" {percent(native, 'favoured')} | {percent(native, 'outlier')} |"
             print(line)
+        if args.bins:
+            print("\n| pLDDT bin | residues | favoured | outliers |\n|---|---:|---:|---:|")
+            for lo in range(0, 100, 10):
+                rows = [r for r in all_rows if lo <= r[1] < lo + 10 or (lo == 90 and r[1] == 100)]
+                if rows:
+                    print(f"| {lo}-{lo + 10} | {len(rows)} | {percent(rows, 'favoured')} | {percent(rows, 'outlier')} |")
 
 
 if __name__ == "__main__":
