@@ -96,8 +96,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// Positional arguments, then `--flag value` pairs in the order given.
+type SplitArgs = (Vec<String>, Vec<(String, String)>);
+
 /// Splits `args` into positional arguments and `--flag value` pairs (flags may repeat).
-fn split_args(args: &[String], flags: &[&str]) -> Result<(Vec<String>, Vec<(String, String)>), String> {
+fn split_args(args: &[String], flags: &[&str]) -> Result<SplitArgs, String> {
     let mut positional = Vec::new();
     let mut named = Vec::new();
     let mut it = args.iter();
@@ -228,16 +231,20 @@ fn template_summary(used: &[TemplateUse], searched: bool, max_evalue: f64) -> St
     }
     s.push_str("  template  identity  coverage  E-value   profile E  bits    query      template\n");
     for t in used {
+        // Padded columns need whole strings: name and query range are built first.
+        let name = t.pdb_id.clone() + " " + &t.chain;
+        let query = format!("{}-{}", t.query_from, t.query_to);
         s.push_str(&format!(
-            "  {:<8}  {:>7.1}%  {:>7.0}%  {:<8.1e}  {:<9.1e}  {:>6.1}  {:<9}  {}\n",
-            format!("{} {}", t.pdb_id, t.chain),
+            "  {:<8}  {:>7.1}%  {:>7.0}%  {:<8.1e}  {:<9.1e}  {:>6.1}  {:<9}  {}-{}\n",
+            name,
             t.identity,
             100.0 * t.coverage,
             t.evalue,
             t.profile_evalue,
             t.bits,
-            format!("{}-{}", t.query_from, t.query_to),
-            format!("{}-{}", t.template_from, t.template_to)
+            query,
+            t.template_from,
+            t.template_to
         ));
     }
     if let Some(note) = webfold::page::unoriented_note(used) {

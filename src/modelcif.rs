@@ -284,6 +284,7 @@ fn write_protocol(o: &mut String, templates: &[TemplateUse], side_chains: bool) 
     if templates.is_empty() {
         let _ = writeln!(o, "1 1 1 modeling 'network prediction' {} 1 1 4", value(&format!("No template was used: the structure is the single-sequence network's own prediction, relaxed; its pLDDT says how little it can be trusted.{packed}")));
     } else {
+        let relieved = if side_chains { " Then heavy-atom clashes relieved by small moves of all atoms (CA restrained, bonds kept)." } else { "" };
         let tentative = if crate::templates::are_tentative(templates) { " No hit reached the E-value cutoff: the templates are tentative (weak hits), a low-confidence guess at the fold." } else { "" };
         let _ = writeln!(
             o,
@@ -293,7 +294,7 @@ fn write_protocol(o: &mut String, templates: &[TemplateUse], side_chains: bool) 
         let _ = writeln!(
             o,
             "2 1 2 modeling 'template-based modelling' {} 1 3 4",
-            value(&format!("Each chosen template's alignment redrawn by the other hits' structural votes; aligned residues take their template's CA, averaged with the positions the best-ranked related structures give them (within 4 A, weighted by expected lDDT); gaps closed with fragments of known structure, N and C rebuilt from the CA trace, relaxed, the peptide planes turned about the CA trace to the most probable backbone by their Ramachandran statistics; pLDDT from a function of the alignment and the templates' agreement, fitted against true lDDT.{packed}"))
+            value(&format!("Each chosen template's alignment redrawn by the other hits' structural votes; aligned residues take their template's CA, averaged with the positions the best-ranked related structures give them (within 4 A, weighted by expected lDDT); gaps closed with fragments of known structure, N and C rebuilt from the CA trace, relaxed, the peptide planes turned about the CA trace to the most probable backbone by their Ramachandran statistics; pLDDT from a function of the alignment and the templates' agreement, fitted against true lDDT.{packed}{relieved}"))
         );
     }
     o.push_str("#\n");

@@ -45,8 +45,8 @@ fn write_then_read_round_trips() {
         let want = [Some(s.n[i]), Some(s.ca[i]), Some(s.c[i]), Some(s.o[i]), s.cb[i]];
         for (a, w) in r.atoms.iter().zip(want) {
             let w = w.unwrap();
-            for t in 0..3 {
-                assert!((a.pos[t] - w[t]).abs() < 1e-3 + 1e-6, "{} {} coord {t}: {} vs {}", i, a.name, a.pos[t], w[t]);
+            for (t, (got, want)) in a.pos.iter().zip(w).enumerate() {
+                assert!((got - want).abs() < 1e-3 + 1e-6, "{} {} coord {t}: {got} vs {want}", i, a.name);
             }
             assert!((a.b_factor - s.plddt[i]).abs() < 0.005 + 1e-6, "B-factor {} vs pLDDT {}", a.b_factor, s.plddt[i]);
             assert_eq!(a.element, &a.name[..1]);

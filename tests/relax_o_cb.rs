@@ -7,8 +7,11 @@ use webfold::geometry::relax::{relax_with, RelaxOptions};
 use webfold::geometry::{complete_backbone, Structure};
 use webfold::pdb::{first_chain, read_pdb};
 
+/// Sequence, then N, CA and C of every residue.
+type Backbone = (String, Vec<[f32; 3]>, Vec<[f32; 3]>, Vec<[f32; 3]>);
+
 /// N, CA, C and sequence of a CASP13 native's first chain.
-fn native(id: &str) -> (String, Vec<[f32; 3]>, Vec<[f32; 3]>, Vec<[f32; 3]>) {
+fn native(id: &str) -> Backbone {
     let text = std::fs::read_to_string(common::casp13_dir().join(format!("{id}.pdb"))).expect("CASP13 native (tests/common)");
     let residues = read_pdb(&text).unwrap();
     let chain = first_chain(&residues);

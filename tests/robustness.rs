@@ -534,6 +534,8 @@ fn coordinate(rng: &mut XorShift) -> f32 {
         0 => f32::NAN,
         1 => rng.pick(&[f32::INFINITY, f32::NEG_INFINITY, f32::MAX, f32::MIN, f32::MIN_POSITIVE, -0.0]),
         2 => (rng.uniform() * 2.0 - 1.0) as f32 * 1e6,
+        // Deliberately more digits than f32 holds: values that round onto the PDB columns' limits.
+        #[allow(clippy::excessive_precision)]
         3 => rng.pick(&[-999.999f32, -999.9995, -999.9994, -1000.0, 9999.999, 9999.9995, 9999.9994, 10000.0, -0.0005, 0.0005]),
         4 => (rng.uniform() * 11_000.0 - 1_000.0) as f32,
         _ => (rng.uniform() * 400.0 - 200.0) as f32,
@@ -763,12 +765,12 @@ fn post_processing_survives_broken_network_outputs() {
         let mut chain = Vec::with_capacity(len * 9);
         let mut ca = [0.0f32; 3];
         for _ in 0..len {
-            for t in 0..3 {
-                ca[t] += (rng.uniform() * 2.0 - 1.0) as f32 * 2.2;
+            for x in ca.iter_mut() {
+                *x += (rng.uniform() * 2.0 - 1.0) as f32 * 2.2;
             }
             for k in 0..3 {
-                for t in 0..3 {
-                    chain.push(ca[t] + if k == 1 { 0.0 } else { (rng.uniform() * 3.0 - 1.5) as f32 });
+                for x in ca {
+                    chain.push(x + if k == 1 { 0.0 } else { (rng.uniform() * 3.0 - 1.5) as f32 });
                 }
             }
         }

@@ -8,6 +8,7 @@ pub mod atoms;
 pub mod check;
 pub mod peptides;
 pub mod portable;
+pub mod refine;
 pub mod relax;
 pub mod relax_o_cb;
 pub mod superpose;

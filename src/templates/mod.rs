@@ -215,6 +215,9 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], ranked: &
         .collect();
     let mut structure = complete_backbone(sequence, &n, &ca, &c, &plddt);
     crate::sidechains::add_side_chains(&mut structure);
+    // The packing cannot move the backbone: small moves of every atom remove the clashes left
+    // (geometry/refine.rs; docs/TEMPLATES.md, Clash relief).
+    crate::geometry::refine::relieve_clashes(&mut structure);
     debug_assert!(structure.ca.iter().all(|p| v64(*p).iter().all(|x| x.is_finite())));
     let templates = chosen
         .iter()
@@ -302,6 +305,8 @@ pub fn remarks(templates: &[TemplateUse], library_source: &str, options: &Search
     out.push(format!("TEMPLATED CA AVERAGED WITH UP TO {} RELATED HITS (WITHIN {:.0} A)", average::VOTERS, average::NEAR));
     // N, C and O are not the templates' either: the library has CA only (peptides.rs).
     out.push("N, C AND O PLACED BY RAMACHANDRAN-SCORED PEPTIDE PLANES".to_string());
+    // Nor are the packed side chains' atoms where the packing left them (geometry/refine.rs).
+    out.push("HEAVY-ATOM CLASHES RELIEVED BY SMALL MOVES OF ALL ATOMS".to_string());
     for (k, t) in templates.iter().enumerate() {
         let n = k + 1;
         out.push(format!("TEMPLATE {n} PDB {} CHAIN {} IDENTITY {:.1}%", t.pdb_id, t.chain, t.identity));
