@@ -7,7 +7,8 @@
 # (python3 -m pip install --no-deps pyrama; installed here when missing).
 # Writes OUT/casp13.md (templates on), OUT/casp13_network.md (--templates off), OUT/val.md
 # (network, validation chains), OUT/backbone.md (Ramachandran check of the CASP13 models),
-# OUT/loo/summary.md (leave-own-entry-out template benchmark,
+# OUT/promod3.md (ProMod3 on webfold's first template and alignment, scored beside webfold's
+# models; skipped without Debian's python3-promod3), OUT/loo/summary.md (leave-own-entry-out template benchmark,
 # 300 library chains, seed 0) and OUT/recall.md (search recall against mmseqs2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,12 @@ OUT="$(cd "$OUT" && pwd)"
 "$BIN" eval --pred "$OUT/casp13_network" --native "$CASP" --ids "$CASP/has_homolog.txt" --ids "$CASP/clean.txt" | tee "$OUT/casp13_network.md"
 python3 -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('pyrama') is None)" || python3 -m pip install -q --no-deps pyrama
 python3 scripts/backbone_quality.py --pred "$OUT/casp13" --native "$CASP" --ids "$CASP/has_homolog.txt" --ids "$CASP/clean.txt" | tee "$OUT/backbone.md"
+if /usr/bin/python3 -c "import promod3" 2> /dev/null; then
+  /usr/bin/python3 scripts/promod3_models.py --pred "$OUT/casp13" --fasta "$CASP/casp13.fasta" --out "$OUT/promod3"
+  python3 scripts/compare_models.py --a "$OUT/casp13" --b "$OUT/promod3" --native "$CASP" --ids "$CASP/has_homolog.txt" --ids "$CASP/clean.txt" | tee "$OUT/promod3.md"
+else
+  echo "python3-promod3 missing (apt-get install python3-promod3): the ProMod3 comparison skipped" >&2
+fi
 "$BIN" templates-benchmark --n 300 --seed 0 --out "$OUT/loo" 2> "$OUT/loo.log" | tee "$OUT/loo.md"
 scripts/search_recall.sh 100 "$OUT/recall" | tee "$OUT/recall.md"
 if [ -f data/val.wfd ]; then
