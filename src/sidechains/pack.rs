@@ -1,6 +1,7 @@
 //! Rotamer choice: every residue's rotamers from the backbone-dependent library (its phi/psi
 //! cell), scored by how much less probable they are than the cell's best plus a repulsion
-//! term for atoms closer than contact distance, chosen residue by residue given the others
+//! term for atoms closer than contact distance, less a hydrogen-bond term for a donor and an
+//! acceptor within 3.4 A, chosen residue by residue given the others
 //! (iterated conditional modes), and pairs of clashing residues together, until no choice
 //! changes; residues still clashing then get sub-rotamers (chi1, chi2 turned by 15 degrees)
 //! and everything settles again.
@@ -18,8 +19,14 @@ pub const REPULSION: f64 = 30.0;
 /// clashes count. Model backbones, whose phi and psi are off, otherwise left side chains on
 /// their neighbours' backbone (docs/SIDECHAINS.md, Neighbours' backbone).
 const ADJACENT_CONTACT: f64 = 3.0;
-/// The largest contact distance of [`contact`].
-const MAX_CONTACT: f64 = 3.2;
+/// The largest distance (A) at which two atoms interact: [`HBOND_END`], beyond [`contact`]'s.
+const MAX_CONTACT: f64 = HBOND_END;
+/// A hydrogen bond's energy (the library's -ln(p) units) for a donor and an acceptor at most
+/// [`HBOND_FULL`] apart, falling linearly to 0 at [`HBOND_END`]. Chosen on the CASP13 clean.txt
+/// native backbones (0.5-1.5 tried; docs/SIDECHAINS.md, Hydrogen bonds).
+pub const HBOND: f64 = 0.75;
+const HBOND_FULL: f64 = 3.0;
+const HBOND_END: f64 = 3.4;
 /// A residue whose chosen rotamer still repels other atoms by more than this gets sub-rotamers.
 const SUB_CLASH: f64 = 1.0;
 /// Sub-rotamers are made from this many of the residue's best rotamers.
@@ -47,8 +54,48 @@ fn contact(a: &str, b: &str) -> f64 {
     }
 }
 
-fn repulsion(p: V3, ea: &str, q: V3, eb: &str) -> f64 {
-    overlap_energy(p, q, contact(ea, eb))
+/// A heavy atom as the packing scores it: its element and its hydrogen-bonding role.
+#[derive(Clone, Copy)]
+struct Kind {
+    element: &'static str,
+    /// [`DONOR`] and/or [`ACCEPTOR`], or 0.
+    role: u8,
+}
+
+const DONOR: u8 = 1;
+const ACCEPTOR: u8 = 2;
+const CARBON: Kind = Kind { element: "C", role: 0 };
+
+/// The hydrogen-bonding role of a side-chain atom (its residue type's three-letter name):
+/// hydroxyls and histidine's ring nitrogens both give and take (tautomers are not modelled).
+fn side_role(three: &str, name: &str) -> u8 {
+    match (three, name) {
+        ("ARG", "NE" | "NH1" | "NH2") | ("ASN", "ND2") | ("GLN", "NE2") | ("LYS", "NZ") | ("TRP", "NE1") => DONOR,
+        ("ASP", "OD1" | "OD2") | ("GLU", "OE1" | "OE2") | ("ASN", "OD1") | ("GLN", "OE1") => ACCEPTOR,
+        ("HIS", "ND1" | "NE2") | ("SER", "OG") | ("THR", "OG1") | ("TYR", "OH") => DONOR | ACCEPTOR,
+        _ => 0,
+    }
+}
+
+/// Energy of two atoms: the repulsion below their contact distance, less a hydrogen bond's
+/// energy when one can give and the other take (distance only: no angles, no hydrogens).
+fn repulsion(p: V3, a: Kind, q: V3, b: Kind) -> f64 {
+    let e = overlap_energy(p, q, contact(a.element, b.element));
+    let bonds = (a.role & DONOR != 0 && b.role & ACCEPTOR != 0) || (a.role & ACCEPTOR != 0 && b.role & DONOR != 0);
+    if !bonds {
+        return e;
+    }
+    let d = sub(p, q);
+    let d2 = dot(d, d);
+    if d2 >= HBOND_END * HBOND_END {
+        return e;
+    }
+    let r = d2.sqrt();
+    if r <= HBOND_FULL {
+        e - HBOND
+    } else {
+        e - HBOND * (HBOND_END - r) / (HBOND_END - HBOND_FULL)
+    }
 }
 
 /// The repulsion of two atoms closer than the contact distance `r`.
@@ -73,7 +120,7 @@ struct Candidates {
     residue: usize,
     /// Its residue type, for building more rotamers (sub-rotamers).
     kind: &'static ResidueType,
-    elements: Vec<&'static str>,
+    elements: Vec<Kind>,
     atoms: Vec<Vec<V3>>,
     penalty: Vec<f64>,
     chis: Vec<Vec<f64>>,
@@ -81,7 +128,7 @@ struct Candidates {
     centre: V3,
     reach: f64,
     /// The backbone atoms within its reach (see [`pack`]).
-    fixed: Vec<(V3, &'static str)>,
+    fixed: Vec<(V3, Kind)>,
     /// The backbone atoms of the residues next to it (see [`pack`]; [`ADJACENT_CONTACT`]).
     adjacent: Vec<V3>,
     /// Energy of each rotamer against `fixed`, penalty included.
@@ -122,10 +169,13 @@ pub fn pack(s: &Structure, lib: &'static SideChainLibrary) -> Packed {
         // and the CBs of the adjacent ones; the adjacent ones' backbone at a shorter contact
         // distance (ADJACENT_CONTACT), but for a proline's previous residue (its ring is
         // bonded to that residue's C through N).
-        let mut fixed: Vec<(V3, &'static str)> = Vec::new();
+        let mut fixed: Vec<(V3, Kind)> = Vec::new();
         for j in (0..l).filter(|&j| j != i) {
-            let cb_j = s.cb[j].map(|p| (v64(p), "C"));
-            let near: Vec<(V3, &'static str)> = if j.abs_diff(i) == 1 { cb_j.into_iter().collect() } else { [(n(j), "N"), (ca(j), "C"), (c(j), "C"), (v64(s.o[j]), "O")].into_iter().chain(cb_j).collect() };
+            let cb_j = s.cb[j].map(|p| (v64(p), CARBON));
+            // A backbone N gives its hydrogen (a proline's has none), a backbone O takes one.
+            let n_j = Kind { element: "N", role: if seq[j] == 'P' { 0 } else { DONOR } };
+            let o_j = Kind { element: "O", role: ACCEPTOR };
+            let near: Vec<(V3, Kind)> = if j.abs_diff(i) == 1 { cb_j.into_iter().collect() } else { [(n(j), n_j), (ca(j), CARBON), (c(j), CARBON), (v64(s.o[j]), o_j)].into_iter().chain(cb_j).collect() };
             fixed.extend(near.into_iter().filter(|&(q, _)| norm(sub(q, cb)) < reach));
         }
         let adjacent: Vec<V3> = [i.checked_sub(1).filter(|_| seq[i] != 'P'), Some(i + 1).filter(|&j| j < l)]
@@ -236,8 +286,8 @@ fn settle(residues: &[Candidates], neighbours: &[Vec<usize>], choice: &mut [usiz
     }
 }
 
-fn elements(rt: &ResidueType) -> Vec<&'static str> {
-    rt.atoms.iter().map(|a| a.element).collect()
+fn elements(rt: &ResidueType) -> Vec<Kind> {
+    rt.atoms.iter().map(|a| Kind { element: a.element, role: side_role(rt.three, a.name) }).collect()
 }
 
 /// Index of the smallest value (the first of equal ones).
