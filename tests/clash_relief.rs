@@ -35,8 +35,8 @@ fn native_backbone(id: &str) -> Structure {
 fn unpacked(mut s: Structure) -> Structure {
     let lib = SideChainLibrary::get();
     let seq: Vec<char> = s.sequence.chars().collect();
-    for i in 1..s.len() - 1 {
-        let (Some(rt), Some(cb)) = (lib.residues.get(&seq[i]), s.cb[i]) else { continue };
+    for (i, aa) in seq.iter().enumerate().take(s.len() - 1).skip(1) {
+        let (Some(rt), Some(cb)) = (lib.residues.get(aa), s.cb[i]) else { continue };
         let phi = torsion_deg(v(s.c[i - 1]), v(s.n[i]), v(s.ca[i]), v(s.c[i]));
         let psi = torsion_deg(v(s.n[i]), v(s.ca[i]), v(s.c[i]), v(s.n[i + 1]));
         let best = lib.rotamers(rt, phi, psi).iter().min_by(|a, b| a.penalty.total_cmp(&b.penalty)).unwrap();

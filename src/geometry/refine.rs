@@ -58,7 +58,7 @@ const BOND_LIMIT: f64 = 1.9;
 /// Verlet-list skin (A): the contact list is rebuilt when an atom moved more than a quarter of it.
 const SKIN: f64 = 1.0;
 
-/// One heavy atom of the model: its residue, what it is, where it started.
+/// One heavy atom of the model: its residue and what it is.
 struct Atom {
     residue: usize,
     polar: bool,
@@ -112,17 +112,26 @@ pub fn relieve_clashes(s: &mut Structure) -> (usize, usize) {
     (before, after)
 }
 
+/// Two atoms one, two or three bonds apart: their starting distance and how far each pass
+/// takes them back to it.
+struct Bonded {
+    a: usize,
+    b: usize,
+    length: f64,
+    stiffness: f64,
+}
+
 /// One Gauss-Seidel pass over the bonded pairs (see [`bonded_pairs`]).
-fn project_all(x: &mut [V3], near: &[(usize, usize, f64, f64)]) {
-    for &(a, b, length, stiffness) in near {
-        project(x, a, b, length, stiffness);
+fn project_all(x: &mut [V3], near: &[Bonded]) {
+    for p in near {
+        project(x, p.a, p.b, p.length, p.stiffness);
     }
 }
 
 /// The largest change of length of a pair one or two bonds apart (the pairs of stiffness 1:
 /// bond lengths and bond angles).
-fn largest_bond_change(x: &[V3], near: &[(usize, usize, f64, f64)]) -> f64 {
-    near.iter().filter(|p| p.3 == 1.0).map(|&(a, b, length, _)| (dist(x[a], x[b]) - length).abs()).fold(0.0, f64::max)
+fn largest_bond_change(x: &[V3], near: &[Bonded]) -> f64 {
+    near.iter().filter(|p| p.stiffness == 1.0).map(|p| (dist(x[p.a], x[p.b]) - p.length).abs()).fold(0.0, f64::max)
 }
 
 /// Every heavy atom in file order (N, CA, C, O, CB, side chain of each residue).
@@ -172,8 +181,7 @@ fn scatter(s: &mut Structure, x: &[V3]) {
 
 /// Pairs one, two and three bonds apart with their starting lengths and stiffness (1 for the
 /// first two, [`TORSION_STIFFNESS`] for the third), and the set of all of them (never pushed apart).
-#[allow(clippy::type_complexity)]
-fn bonded_pairs(s: &Structure, x: &[V3], atoms: &[Atom]) -> (Vec<(usize, usize, f64, f64)>, HashSet<(u32, u32)>) {
+fn bonded_pairs(s: &Structure, x: &[V3], atoms: &[Atom]) -> (Vec<Bonded>, HashSet<(u32, u32)>) {
     let n = x.len();
     let mut bonds: Vec<Vec<usize>> = vec![Vec::new(); n];
     // Residue i's atoms are a contiguous range; its N is the range's first, its C the third.
@@ -217,7 +225,7 @@ fn bonded_pairs(s: &Structure, x: &[V3], atoms: &[Atom]) -> (Vec<(usize, usize, 
         }
         for &(b, d) in &depth[1..] {
             if b > a {
-                near.push((a, b, dist(x[a], x[b]), if d == 3 { TORSION_STIFFNESS } else { 1.0 }));
+                near.push(Bonded { a, b, length: dist(x[a], x[b]), stiffness: if d == 3 { TORSION_STIFFNESS } else { 1.0 } });
                 excluded.insert((a as u32, b as u32));
             }
         }
