@@ -238,41 +238,27 @@ impl Heavy {
 }
 
 /// Heavy-atom clashes of `s` ([`GeometryReport::atom_clashes`]) and its heavy atoms with
-/// finite coordinates: every atom is put in a grid of [`ATOM_CLASH_DISTANCE`] cells and
-/// compared with the atoms of its own and the 26 neighbouring cells.
+/// finite coordinates: the pairs come from the relaxation's spatial grid
+/// ([`super::relax::grid_pairs`], cells of [`ATOM_CLASH_DISTANCE`]).
 pub fn heavy_atom_clashes(s: &Structure) -> (usize, usize) {
     let atoms: Vec<Heavy> = (0..s.ca.len())
         .flat_map(|i| residue_atoms(s, i).into_iter().map(move |(name, p, _)| Heavy { residue: i, pos: v64(p), name }))
         .filter(|a| a.pos.iter().all(|x| x.is_finite()))
         .collect();
-    let cell = |p: [f64; 3]| p.map(|x| (x / ATOM_CLASH_DISTANCE).floor() as i64);
-    let mut grid: std::collections::HashMap<[i64; 3], Vec<usize>> = std::collections::HashMap::new();
-    for (k, a) in atoms.iter().enumerate() {
-        grid.entry(cell(a.pos)).or_default().push(k);
-    }
     let seq = s.sequence.as_bytes();
     // A proline's CD and the previous residue's C (bonded through the proline's N).
     let proline_ring = |cd: &Heavy, c: &Heavy| cd.name == "CD" && seq.get(cd.residue) == Some(&b'P') && c.name == "C" && c.residue + 1 == cd.residue;
     let allowed = |a: &Heavy, b: &Heavy| {
         (a.residue.abs_diff(b.residue) == 1 && a.backbone() && b.backbone()) || proline_ring(a, b) || proline_ring(b, a) || (a.name == "SG" && b.name == "SG")
     };
+    let points: Vec<(u32, [f64; 3])> = atoms.iter().enumerate().map(|(k, a)| (k as u32, a.pos)).collect();
     let mut clashes = 0;
-    for (k, a) in atoms.iter().enumerate() {
-        let c = cell(a.pos);
-        for dx in -1..=1 {
-            for dy in -1..=1 {
-                for dz in -1..=1 {
-                    // Saturating: coordinates beyond i64's range (a broken file) share the edge cell.
-                    for &m in grid.get(&[c[0].saturating_add(dx), c[1].saturating_add(dy), c[2].saturating_add(dz)]).into_iter().flatten() {
-                        let b = &atoms[m];
-                        if m > k && a.residue != b.residue && dist(a.pos, b.pos) < ATOM_CLASH_DISTANCE && !allowed(a, b) {
-                            clashes += 1;
-                        }
-                    }
-                }
-            }
+    super::relax::grid_pairs(&points, ATOM_CLASH_DISTANCE, |k, m| {
+        let (a, b) = (&atoms[k as usize], &atoms[m as usize]);
+        if a.residue != b.residue && dist(a.pos, b.pos) < ATOM_CLASH_DISTANCE && !allowed(a, b) {
+            clashes += 1;
         }
-    }
+    });
     (clashes, atoms.len())
 }
 
