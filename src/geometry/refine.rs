@@ -17,7 +17,7 @@
 //!    follow their bonds), so that the fold the scores and the pLDDT are about stays;
 //!
 //! then passes over the bonded pairs alone restore the bonds, until none has changed by more
-//! than 0.03 A (a model where that fails, jammed beyond repair, is left as it was).
+//! than [`BOND_TOLERANCE`] (a model where that fails, jammed beyond repair, is left as it was).
 //!
 //! Bonds are read from the model itself: atoms of one residue closer than [`BOND_LIMIT`] (the
 //! packed geometry has no non-bonded pair of a residue that close) and each residue's C with
@@ -26,9 +26,8 @@
 
 use std::collections::HashSet;
 
-use super::atoms::SideAtom;
 use super::relax::{grid_pairs, moved_beyond};
-use super::{v32, v64, Structure, V3};
+use super::{dist, v32, v64, Structure, V3};
 
 /// Contact distance (A) of two heavy atoms, unless both are N or O.
 pub const CONTACT: f64 = 3.0;
@@ -67,17 +66,15 @@ struct Atom {
 }
 
 /// Removes clashes between the heavy atoms of `s` by small moves of every atom (see the module
-/// documentation). Returns the number of atom pairs closer than their contact distance before
-/// and after.
-pub fn relieve_clashes(s: &mut Structure) -> (usize, usize) {
+/// documentation); leaves `s` as it was where the bonds could not be restored.
+pub fn relieve_clashes(s: &mut Structure) {
     let (mut x, atoms) = gather(s);
     if x.is_empty() || x.iter().any(|p| p.iter().any(|v| !v.is_finite())) {
-        return (0, 0);
+        return;
     }
     let start = x.clone();
     let (near, excluded) = bonded_pairs(s, &x, &atoms);
     let mut contacts = Contacts::new(&x, &atoms, &excluded);
-    let before = contacts.count_close(&x);
     for sweep in 0..SWEEPS {
         contacts.update(&x, &atoms, &excluded);
         // The push fades out over the sweeps, so that the bonds have the last word.
@@ -103,13 +100,9 @@ pub fn relieve_clashes(s: &mut Structure) -> (usize, usize) {
         project_all(&mut x, &near);
         extra += 1;
     }
-    if largest_bond_change(&x, &near) > REVERT_TOLERANCE {
-        return (before, before);
+    if largest_bond_change(&x, &near) <= REVERT_TOLERANCE {
+        scatter(s, &x);
     }
-    contacts.update(&x, &atoms, &excluded);
-    let after = contacts.count_close(&x);
-    scatter(s, &x);
-    (before, after)
 }
 
 /// Two atoms one, two or three bonds apart: their starting distance and how far each pass
@@ -169,12 +162,11 @@ fn scatter(s: &mut Structure, x: &[V3]) {
         s.ca[i] = next();
         s.c[i] = next();
         s.o[i] = next();
-        if s.cb[i].is_some() {
-            s.cb[i] = Some(next());
+        if let Some(cb) = s.cb[i].as_mut() {
+            *cb = next();
         }
-        let side: Vec<SideAtom> = s.side.get(i).cloned().unwrap_or_default();
-        for (j, a) in side.iter().enumerate() {
-            s.side[i][j] = SideAtom { pos: next(), ..*a };
+        for a in s.side.get_mut(i).into_iter().flatten() {
+            a.pos = next();
         }
     }
 }
@@ -231,11 +223,6 @@ fn bonded_pairs(s: &Structure, x: &[V3], atoms: &[Atom]) -> (Vec<Bonded>, HashSe
         }
     }
     (near, excluded)
-}
-
-fn dist(a: V3, b: V3) -> f64 {
-    let d = [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-    (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
 }
 
 /// Moves `a` and `b` along their line so that their distance goes `stiffness` of the way to `length`.
@@ -317,9 +304,5 @@ impl Contacts {
                 project(x, a, b, target, stiffness);
             }
         }
-    }
-
-    fn count_close(&self, x: &[V3]) -> usize {
-        self.pairs.iter().filter(|&&(a, b, d0)| dist(x[a as usize], x[b as usize]) < d0).count()
     }
 }
