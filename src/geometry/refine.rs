@@ -26,7 +26,7 @@
 
 use std::collections::HashSet;
 
-use super::relax::{grid_pairs, moved_beyond};
+use super::relax::{grid_pairs, moved_beyond, project};
 use super::{dist, v32, v64, Structure, V3};
 
 /// Contact distance (A) of two heavy atoms, unless both are N or O.
@@ -223,20 +223,6 @@ fn bonded_pairs(s: &Structure, x: &[V3], atoms: &[Atom]) -> (Vec<Bonded>, HashSe
         }
     }
     (near, excluded)
-}
-
-/// Moves `a` and `b` along their line so that their distance goes `stiffness` of the way to `length`.
-fn project(x: &mut [V3], a: usize, b: usize, length: f64, stiffness: f64) {
-    let d = [x[a][0] - x[b][0], x[a][1] - x[b][1], x[a][2] - x[b][2]];
-    let r = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
-    if r < 1e-9 {
-        return;
-    }
-    let f = 0.5 * stiffness * (length - r) / r;
-    for t in 0..3 {
-        x[a][t] += f * d[t];
-        x[b][t] -= f * d[t];
-    }
 }
 
 /// The contact distance of two atoms, `None` for a pair never pushed apart (two SG).

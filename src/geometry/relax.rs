@@ -190,7 +190,7 @@ fn axis(x: &[V3], a: usize, b: usize) -> (V3, f64) {
 
 /// Move a and b symmetrically so that their distance goes a fraction `w` of the way to `d0`.
 #[inline]
-fn project(x: &mut [V3], a: usize, b: usize, d0: f64, w: f64) {
+pub(crate) fn project(x: &mut [V3], a: usize, b: usize, d0: f64, w: f64) {
     let (u, r) = axis(x, a, b);
     let half = 0.5 * w * (d0 - r);
     for t in 0..3 {
