@@ -80,14 +80,11 @@ fn side_role(three: &str, name: &str) -> u8 {
 /// Energy of two atoms: the repulsion below their contact distance, less a hydrogen bond's
 /// energy when one can give and the other take (distance only: no angles, no hydrogens).
 fn repulsion(p: V3, a: Kind, q: V3, b: Kind) -> f64 {
-    let e = overlap_energy(p, q, contact(a.element, b.element));
-    let bonds = (a.role & DONOR != 0 && b.role & ACCEPTOR != 0) || (a.role & ACCEPTOR != 0 && b.role & DONOR != 0);
-    if !bonds {
-        return e;
-    }
     let d = sub(p, q);
     let d2 = dot(d, d);
-    if d2 >= HBOND_END * HBOND_END {
+    let e = overlap_from_squared(d2, contact(a.element, b.element));
+    let bonds = (a.role & DONOR != 0 && b.role & ACCEPTOR != 0) || (a.role & ACCEPTOR != 0 && b.role & DONOR != 0);
+    if !bonds || d2 >= HBOND_END * HBOND_END {
         return e;
     }
     let r = d2.sqrt();
@@ -101,7 +98,11 @@ fn repulsion(p: V3, a: Kind, q: V3, b: Kind) -> f64 {
 /// The repulsion of two atoms closer than the contact distance `r`.
 fn overlap_energy(p: V3, q: V3, r: f64) -> f64 {
     let d = sub(p, q);
-    let d2 = dot(d, d);
+    overlap_from_squared(dot(d, d), r)
+}
+
+/// [`overlap_energy`] from the squared distance `d2`.
+fn overlap_from_squared(d2: f64, r: f64) -> f64 {
     if d2 >= r * r {
         return 0.0;
     }
