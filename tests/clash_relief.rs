@@ -7,7 +7,6 @@ mod common;
 use webfold::geometry::check::heavy_atom_clashes;
 use webfold::geometry::refine::relieve_clashes;
 use webfold::geometry::{check, Structure};
-use webfold::pdb::{first_chain, read_pdb, structure_from_residues};
 use webfold::sidechains::build::side_chain;
 use webfold::sidechains::pack::torsion_deg;
 use webfold::sidechains::{add_side_chains, SideChainLibrary};
@@ -23,10 +22,7 @@ fn dist(a: [f32; 3], b: [f32; 3]) -> f64 {
 
 /// The first chain of a CASP13 native, side chains removed.
 fn native_backbone(id: &str) -> Structure {
-    let text = std::fs::read_to_string(common::casp13_dir().join(format!("{id}.pdb"))).expect("CASP13 native");
-    let residues = read_pdb(&text).unwrap();
-    let first: Vec<_> = first_chain(&residues).into_iter().cloned().collect();
-    let mut s = structure_from_residues(&first).unwrap();
+    let mut s = common::casp13_native(id);
     s.side = vec![Vec::new(); s.len()];
     s
 }

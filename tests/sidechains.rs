@@ -6,7 +6,7 @@ mod common;
 
 use webfold::geometry::portable::{atan2, ln, sin_cos};
 use webfold::geometry::Structure;
-use webfold::pdb::{first_chain, read_pdb, residue_atoms, structure_from_residues, write_pdb};
+use webfold::pdb::{read_pdb, residue_atoms, structure_from_residues, write_pdb};
 use webfold::sidechains::build::side_chain;
 use webfold::sidechains::library::ResidueType;
 use webfold::sidechains::pack::torsion_deg;
@@ -25,10 +25,7 @@ fn dist(a: [f64; 3], b: [f64; 3]) -> f64 {
 
 /// The first chain of a CASP13 native (all atoms).
 fn native(id: &str) -> Structure {
-    let text = std::fs::read_to_string(common::casp13_dir().join(format!("{id}.pdb"))).expect("CASP13 native");
-    let residues = read_pdb(&text).unwrap();
-    let first: Vec<_> = first_chain(&residues).into_iter().cloned().collect();
-    structure_from_residues(&first).unwrap()
+    common::casp13_native(id)
 }
 
 fn position(s: &Structure, i: usize, name: &str) -> Option<[f64; 3]> {

@@ -15,6 +15,15 @@ pub fn casp13_dir() -> PathBuf {
     candidates.iter().find(|p| p.join("casp13.fasta").exists()).cloned().unwrap_or_else(|| candidates[1].clone())
 }
 
+/// The first chain of a CASP13 native, all atoms as the file has them.
+#[allow(dead_code)]
+pub fn casp13_native(id: &str) -> webfold::geometry::Structure {
+    let text = std::fs::read_to_string(casp13_dir().join(format!("{id}.pdb"))).expect("CASP13 native");
+    let residues = webfold::pdb::read_pdb(&text).unwrap();
+    let first: Vec<_> = webfold::pdb::first_chain(&residues).into_iter().cloned().collect();
+    webfold::pdb::structure_from_residues(&first).unwrap()
+}
+
 /// xorshift64* (Vigna): small, seeded, good enough for test inputs.
 #[allow(dead_code)]
 pub struct XorShift(pub u64);
