@@ -33,7 +33,7 @@ import gemmi
 
 sys.path.insert(0, os.path.dirname(__file__))
 from backbone_quality import classify, load_reference  # noqa: E402
-from side_chain_accuracy import LETTER, SYMMETRIC, chis, clashes, close  # noqa: E402
+from side_chain_accuracy import LETTER, chis_right, clashes  # noqa: E402
 
 
 def residues_by_number(path):
@@ -119,11 +119,11 @@ def chi1(model, native, numbers):
         letter = LETTER.get(q.name)
         if letter is None or LETTER.get(p.name) != letter:
             continue
-        a, b = chis(p, letter), chis(q, letter)
-        if not a or a[0] is None or b[0] is None:
+        ok = chis_right(p, q, letter)
+        if ok is None:
             continue
         total += 1
-        right += close(a[0], b[0], 180.0 if (letter, 1) in SYMMETRIC else 360.0)
+        right += ok[0][0]
     return right, total
 
 

@@ -62,6 +62,16 @@ def close(a, b, period):
     return d <= 40.0
 
 
+def chis_right(model_residue, native_residue, letter):
+    """(whether each chi angle of the model's residue is within 40 degrees of the native's,
+    symmetric ends modulo 180, a chi either lacks counting as wrong; the native's chi angles),
+    or None when either lacks chi1."""
+    a, b = chis(model_residue, letter), chis(native_residue, letter)
+    if not a or a[0] is None or b[0] is None:
+        return None
+    return [x is not None and y is not None and close(x, y, 180.0 if (letter, k + 1) in SYMMETRIC else 360.0) for k, (x, y) in enumerate(zip(a, b))], b
+
+
 def clashes(residues, min_b=None):
     """Clashes and atoms, all of them or (min_b) those of residues whose CA B-factor (a model's
     pLDDT) is at least min_b, each clash counting half for each of its two residues."""
@@ -120,10 +130,10 @@ def main():
                     if letter is not None and p.name != q.name:
                         sys.exit(f"{t}: residue {q.seqid} is {q.name} in the native, {p.name} in the model")
                     continue
-                a, b = chis(p, letter), chis(q, letter)
-                if not a or a[0] is None or b[0] is None:
+                right = chis_right(p, q, letter)
+                if right is None:
                     continue
-                ok = [x is not None and y is not None and close(x, y, 180.0 if (letter, k + 1) in SYMMETRIC else 360.0) for k, (x, y) in enumerate(zip(a, b))]
+                ok, b = right
                 n1 += 1
                 c1 += ok[0]
                 if len(ok) >= 2 and b[1] is not None:
