@@ -2,7 +2,8 @@
 //!
 //! Data flow (see docs/DESIGN.md): [`sequence`] (text -> tokens) -> [`model`] (trunk -> frames)
 //! -> [`geometry`] (frames -> atoms, relax, checks) -> [`pdb`] (file); [`templates`] builds on
-//! known structures instead of the network where the library has a relative.
+//! known structures instead of the network where the library has a relative, and [`assembly`]
+//! puts fragments of them together where it has none.
 
 pub mod model;
 pub mod rigid;
@@ -17,6 +18,7 @@ pub mod archive;
 pub mod sequence;
 pub mod sidechains;
 pub mod templates;
+pub mod assembly;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod eval;
 #[cfg(not(target_arch = "wasm32"))]

@@ -124,7 +124,7 @@ fn one<'a>(named: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 fn predict(args: &[String]) -> Result<(), String> {
-    let (pos, named) = split_args(args, &["out", "format", "weights", "device", "templates", "template-evalue", "tentative-evalue", "exclude-templates", "max-template-identity", "template-library"])?;
+    let (pos, named) = split_args(args, &["out", "format", "weights", "device", "templates", "template-evalue", "tentative-evalue", "exclude-templates", "max-template-identity", "template-library", "method", "decoys", "seed", "threads"])?;
     let [input] = pos.as_slice() else {
         return Err(format!("predict takes one input (a FASTA file or '-'), got {}\n\n{USAGE}", pos.len()));
     };
@@ -157,6 +157,14 @@ fn predict(args: &[String]) -> Result<(), String> {
         other => return Err(format!("--device: '{other}' is not one of cpu, wgpu")),
     };
     let predictor = Predictor::new(&weights, device).map_err(|e| e.to_string())?;
+    let choice = webfold::predict::MethodChoice::parse(one(&named, "method").unwrap_or("auto")).map_err(|e| format!("--method: {e}"))?;
+    let assembly_options = assembly_options(&named, &search)?;
+    // Fragment assembly reads the library: with --templates off only when asked for by name.
+    let assembly_library = match (&templates, choice) {
+        (None, webfold::predict::MethodChoice::Assembly) => Some(read_templates(&named)?),
+        _ => None,
+    };
+    let assembly_templates = templates.as_ref().or(assembly_library.as_ref());
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
     for record in &records {
         for w in &record.warnings {
@@ -164,7 +172,16 @@ fn predict(args: &[String]) -> Result<(), String> {
         }
         // Unique: the parser rejects ids that give the same file name.
         let stem = record.file_stem();
-        let prediction = predictor.predict_with(record, &source);
+        let started = std::time::Instant::now();
+        let mut progress = |done: usize, total: usize| {
+            if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprint!("\r{}: decoy {done} of {total} ({:.0} s)", record.id, started.elapsed().as_secs_f64());
+                if done == total {
+                    eprintln!();
+                }
+            }
+        };
+        let prediction = predictor.predict_choosing(record, &source, choice, assembly_templates.map(|t| (t, &assembly_options)), &mut progress);
         let mut written = Vec::new();
         for (want, ext) in [(write_pdb, "pdb"), (write_cif, "cif")] {
             if !want {
@@ -177,9 +194,25 @@ fn predict(args: &[String]) -> Result<(), String> {
         }
         let quality = webfold::geometry::quality_summary(&webfold::geometry::check(&prediction.structure));
         eprintln!("{}: {} residues, mean pLDDT {:.1}, estimated TM-score {:.2}, {quality} -> {}", record.id, record.len(), prediction.structure.mean_plddt(), prediction.estimated_tm, written.join(", "));
-        eprint!("{}", template_summary(&prediction.templates, templates.is_some(), search.max_evalue));
+        eprint!("{}", template_summary(&prediction.templates, templates.is_some(), search.max_evalue, prediction.method));
     }
     Ok(())
+}
+
+/// Fragment-assembly options from `--decoys`, `--seed`, `--threads` (the template exclusions
+/// apply to fragments too).
+fn assembly_options(named: &[(String, String)], search: &SearchOptions) -> Result<webfold::assembly::AssemblyOptions, String> {
+    let mut o = webfold::assembly::AssemblyOptions { exclude: search.exclude.clone(), threads: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), ..Default::default() };
+    if let Some(v) = one(named, "decoys") {
+        o.decoys = v.parse().ok().filter(|&n: &usize| (1..=10_000).contains(&n)).ok_or_else(|| format!("--decoys: '{v}' is not a whole number from 1 to 10000"))?;
+    }
+    if let Some(v) = one(named, "seed") {
+        o.seed = v.parse().map_err(|_| format!("--seed: '{v}' is not a whole number from 0 to 18446744073709551615"))?;
+    }
+    if let Some(v) = one(named, "threads") {
+        o.threads = v.parse().ok().filter(|&n: &usize| (1..=1024).contains(&n)).ok_or_else(|| format!("--threads: '{v}' is not a whole number from 1 to 1024"))?;
+    }
+    Ok(o)
 }
 
 /// Reads and parses a FASTA file, or standard input for '-'; errors name the source.
@@ -218,12 +251,13 @@ fn read_templates(named: &[(String, String)]) -> Result<Templates, String> {
 }
 
 /// What `webfold predict` prints about the templates of one record.
-fn template_summary(used: &[TemplateUse], searched: bool, max_evalue: f64) -> String {
+fn template_summary(used: &[TemplateUse], searched: bool, max_evalue: f64, method: webfold::predict::Method) -> String {
+    let made = if method == webfold::predict::Method::Assembly { "assembled from fragments of known structures (low confidence)" } else { "the network's own prediction (low confidence)" };
     if !searched {
-        return "  templates switched off: the network's own prediction (low confidence)\n".to_string();
+        return format!("  templates switched off: {made}\n");
     }
     if used.is_empty() {
-        return format!("  no template found (E-value <= {max_evalue:.0e}): the network's own prediction (low confidence)\n");
+        return format!("  no template found (E-value <= {max_evalue:.0e}): {made}\n");
     }
     let mut s = String::new();
     if webfold::templates::are_tentative(used) {
@@ -460,7 +494,7 @@ fn search(args: &[String]) -> Result<(), String> {
 // ---- `webfold templates-benchmark` ------------------------------------------------------------
 
 fn templates_benchmark(args: &[String]) -> Result<(), String> {
-    let (pos, named) = split_args(args, &["out", "n", "seed", "template-evalue", "tentative-evalue", "template-library", "weights"])?;
+    let (pos, named) = split_args(args, &["out", "n", "seed", "template-evalue", "tentative-evalue", "template-library", "weights", "method", "decoys", "threads", "chains"])?;
     if !pos.is_empty() {
         return Err(format!("templates-benchmark takes no positional arguments, got '{}'", pos[0]));
     }
@@ -477,13 +511,34 @@ fn templates_benchmark(args: &[String]) -> Result<(), String> {
     let t = read_templates(&named)?;
     // Chains without a template get the network's prediction, as `webfold predict` gives them.
     let predictor = Predictor::new(&read_weights(&named)?, burn::tensor::Device::flex()).map_err(|e| e.to_string())?;
-    let chains = webfold::templates::benchmark::sample(&t, n, seed);
+    // --chains NAME,... benchmarks exactly those library chains (e.g. a tuning set) instead of a sample.
+    let chains = match one(&named, "chains") {
+        Some(list) => list
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|name| t.library.find(name.trim()).ok_or_else(|| format!("--chains: '{}' is not a library chain", name.trim())))
+            .collect::<Result<Vec<usize>, String>>()?,
+        None => webfold::templates::benchmark::sample(&t, n, seed),
+    };
     eprintln!("templates-benchmark: {} chains (seed {seed}), own PDB entry excluded, E <= {max_evalue:e} (tentative <= {tentative_evalue:e})", chains.len());
     let mut done = 0;
-    let network = |sequence: &str| {
-        predictor.predict_sequence(sequence, &webfold::sequence::tokens(sequence))
+    // --seed is the sample's here; the assembly keeps its default seed.
+    let assembly = webfold::assembly::AssemblyOptions { seed: webfold::assembly::AssemblyOptions::default().seed, ..assembly_options(&named, &options)? };
+    let use_assembly = match one(&named, "method").unwrap_or("auto") {
+        "auto" => true,
+        "network" => false,
+        other => return Err(format!("--method: '{other}' is not one of auto, network")),
     };
-    let (results, residues) = webfold::templates::benchmark::run(&t, &chains, &options, &out, network, |r| {
+    let no_template = |sequence: &str, exclude: &[String]| {
+        if use_assembly && webfold::assembly::can_assemble(sequence.len()) {
+            let o = webfold::assembly::AssemblyOptions { exclude: exclude.to_vec(), ..assembly.clone() };
+            let m = webfold::assembly::assemble(t.assembly(), &t.library, sequence, None, &o, &mut |_, _| {});
+            (m.structure, m.estimated_tm)
+        } else {
+            (predictor.predict_sequence(sequence, &webfold::sequence::tokens(sequence)), webfold::templates::confidence::network_estimated_tm())
+        }
+    };
+    let (results, residues) = webfold::templates::benchmark::run(&t, &chains, &options, &out, no_template, |r| {
         done += 1;
         eprintln!("  [{done}/{}] {} L={} templates {} TM {:.3} lDDT {:.1} pLDDT {:.1} ({:.2} s)", chains.len(), r.name, r.length, r.templates, r.tm, r.lddt, r.mean_plddt, r.seconds);
     })?;

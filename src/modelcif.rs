@@ -82,8 +82,8 @@ impl DataIds {
 }
 
 /// Writes `s` as a ModelCIF file (`data_` block named after `title`). `templates` is empty for a
-/// network model.
-pub fn write_modelcif(s: &Structure, title: &str, templates: &[TemplateUse], estimated_tm: f64) -> String {
+/// network or an assembled model; `assembled` says which.
+pub fn write_modelcif(s: &Structure, title: &str, templates: &[TemplateUse], estimated_tm: f64, assembled: bool) -> String {
     let l = s.len();
     let name: String = title.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').take(60).collect();
     let name = if name.is_empty() { "webfold".to_string() } else { name };
@@ -99,7 +99,7 @@ pub fn write_modelcif(s: &Structure, title: &str, templates: &[TemplateUse], est
         o,
         "1 webfold {} program 'model building' {}\n#",
         env!("CARGO_PKG_VERSION"),
-        value(if templates.is_empty() { "single-sequence network (no template used)" } else { "template search and template-based modelling" })
+        value(if assembled { "fragment assembly from the template library (no template used)" } else if templates.is_empty() { "single-sequence network (no template used)" } else { "template search and template-based modelling" })
     );
     loop_header(&mut o, "ma_software_group", &["ordinal_id", "group_id", "software_id"]);
     o.push_str("1 1 1\n#\n");
@@ -141,7 +141,7 @@ pub fn write_modelcif(s: &Structure, title: &str, templates: &[TemplateUse], est
     if !templates.is_empty() {
         write_templates(&mut o, templates, &ids);
     }
-    write_protocol(&mut o, templates, s.has_side_chains());
+    write_protocol(&mut o, templates, s.has_side_chains(), assembled);
     let model_type = if templates.is_empty() { "'Ab initio model'" } else { "'Homology model'" };
     loop_header(&mut o, "ma_model_list", &["ordinal_id", "model_name", "data_id", "model_type"]);
     let _ = writeln!(o, "1 'webfold model' {} {model_type}\n#", ids.model());
@@ -171,7 +171,7 @@ pub fn write_modelcif(s: &Structure, title: &str, templates: &[TemplateUse], est
     o.push_str("#\n");
     loop_header(&mut o, "ma_qa_metric", &["id", "name", "description", "type", "mode", "type_other_details", "software_group_id"]);
     o.push_str("1 pLDDT 'Predicted lDDT-CA (0-100)' pLDDT global . 1\n2 pLDDT 'Predicted lDDT-CA (0-100)' pLDDT local . 1\n");
-    let basis = if templates.is_empty() { "the network's mean TM-score on benchmark chains without a template" } else { "fitted from the mean pLDDT and the first template's E-value" };
+    let basis = if assembled { "fitted from the agreement of the lowest-energy decoys" } else if templates.is_empty() { "the network's mean TM-score on benchmark chains without a template" } else { "fitted from the mean pLDDT and the first template's E-value" };
     let _ = writeln!(o, "3 'estimated TM-score' {} other global 'TM-score estimate' 1\n#", value(&format!("Estimated TM-score of the whole model (0-1), {basis}")));
     loop_header(&mut o, "ma_qa_metric_global", &["ordinal_id", "model_id", "metric_id", "metric_value"]);
     let _ = writeln!(o, "1 1 1 {:.2}\n2 1 3 {estimated_tm:.2}\n#", if l > 0 { s.mean_plddt() } else { 0.0 });
@@ -278,10 +278,13 @@ fn write_templates(o: &mut String, templates: &[TemplateUse], ids: &DataIds) {
 }
 
 /// `_ma_protocol_step`: a template search then modelling, or the network alone.
-fn write_protocol(o: &mut String, templates: &[TemplateUse], side_chains: bool) {
+fn write_protocol(o: &mut String, templates: &[TemplateUse], side_chains: bool, assembled: bool) {
     let packed = if side_chains { " Side chains from ProMod3's backbone-dependent rotamer library, packed against clashes." } else { "" };
     loop_header(o, "ma_protocol_step", &["ordinal_id", "protocol_id", "step_id", "method_type", "step_name", "details", "software_group_id", "input_data_group_id", "output_data_group_id"]);
-    if templates.is_empty() {
+    if assembled {
+        let relieved = if side_chains { " Then heavy-atom clashes relieved by small moves of all atoms (CA restrained, bonds kept)." } else { "" };
+        let _ = writeln!(o, "1 1 1 modeling 'fragment assembly' {} 1 1 4", value(&format!("No template was found: Monte Carlo assembly of CA-trace fragments of the promod3 3.2.1 StructureDB chains, chosen by sequence profile, under a low-resolution energy counted on the same chains; the model is the centre of the lowest-energy decoys, its pLDDT and estimated TM-score from their agreement. N and C rebuilt from the CA trace, relaxed, the peptide planes turned to the most probable backbone.{packed}{relieved}")));
+    } else if templates.is_empty() {
         let _ = writeln!(o, "1 1 1 modeling 'network prediction' {} 1 1 4", value(&format!("No template was used: the structure is the single-sequence network's own prediction, relaxed; its pLDDT says how little it can be trusted.{packed}")));
     } else {
         let relieved = if side_chains { " Then heavy-atom clashes relieved by small moves of all atoms (CA restrained, bonds kept)." } else { "" };

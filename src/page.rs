@@ -85,6 +85,16 @@ pub fn network_note(settings: &TemplateSettings, library: &LibraryState<impl AsR
     }
 }
 
+/// The page's sentence for an assembled model (no template found).
+pub fn assembly_note(settings: &TemplateSettings) -> String {
+    let searched = if settings.search.tentative_evalue > settings.search.max_evalue {
+        format!("E-value <= {:.0e}, nor a tentative one <= {:.0e}", settings.search.max_evalue, settings.search.tentative_evalue)
+    } else {
+        format!("E-value <= {:.0e}", settings.search.max_evalue)
+    };
+    format!("No template found ({searched}): this structure was assembled from fragments of known structures, a low-confidence model of the fold; the pLDDT and the estimated TM-score say how far to trust it.")
+}
+
 /// The page's sentence for a model built on tentative templates (`None` otherwise).
 pub fn tentative_note(settings: &TemplateSettings, templates: &[crate::templates::TemplateUse]) -> Option<String> {
     crate::templates::are_tentative(templates).then(|| {

@@ -1,5 +1,7 @@
-//! The whole pipeline for one record: tokens -> network -> N/CA/C -> relax -> O/CB -> Structure.
-//! Shared by the CLI and the browser build; only reading tensors back differs (sync vs async).
+//! The whole pipeline for one record, and the one place where the engine is chosen: templates
+//! (a confident hit, then tentative ones), else fragment assembly (src/assembly), else the
+//! network (tokens -> network -> N/CA/C -> relax -> O/CB -> Structure). Shared by the CLI and
+//! the browser build; only reading tensors back differs (sync vs async).
 
 use burn::tensor::{Device, Tensor};
 
@@ -7,6 +9,7 @@ use crate::geometry::atoms::{complete_backbone, Structure};
 use crate::geometry::relax::relax;
 use crate::model::{Config, WebFold};
 use crate::sequence::Record;
+use crate::assembly::AssemblyOptions;
 use crate::templates::{self, SearchOptions, TemplateUse, Templates};
 use crate::weights::{self, WeightsError};
 
@@ -18,20 +21,68 @@ pub struct Prediction {
     /// `REMARK   3` lines for the PDB file (templates used, or why none).
     pub remarks: Vec<String>,
     /// The estimated TM-score of the whole model (0..1; confidence::estimated_tm for a
-    /// template model, the network's fitted constant otherwise).
+    /// template model, the decoys' agreement for an assembled one, the network's fitted
+    /// constant otherwise).
     pub estimated_tm: f64,
+    /// The engine that made the structure.
+    pub method: Method,
+}
+
+/// The engine that made a structure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Templates,
+    Assembly,
+    Network,
+}
+
+impl Method {
+    /// The name the CLI, the page and the files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Templates => "templates",
+            Method::Assembly => "assembly",
+            Method::Network => "network",
+        }
+    }
+}
+
+/// Which engines a prediction may use (`webfold predict --method`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MethodChoice {
+    /// Templates where the library has them, else fragment assembly, else the network.
+    Auto,
+    /// Fragment assembly without a template search.
+    Assembly,
+    /// The network alone (the template search still runs when templates are on).
+    Network,
+}
+
+impl MethodChoice {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "auto" => Ok(MethodChoice::Auto),
+            "assembly" => Ok(MethodChoice::Assembly),
+            "network" => Ok(MethodChoice::Network),
+            other => Err(format!("'{other}' is not one of auto, assembly, network")),
+        }
+    }
 }
 
 impl Prediction {
     /// The network's prediction, with the remarks that say why no template was used.
     pub fn network(structure: Structure, remarks: Vec<String>) -> Self {
-        Prediction { structure, templates: Vec::new(), remarks, estimated_tm: crate::templates::confidence::network_estimated_tm() }
+        Prediction { structure, templates: Vec::new(), remarks, estimated_tm: crate::templates::confidence::network_estimated_tm(), method: Method::Network }
     }
 
     /// The PDB file text (same for the CLI and the page): the remarks, after the estimated
     /// TM-score.
     pub fn pdb(&self, title: &str) -> String {
-        let basis = if self.templates.is_empty() { "NETWORK'S MEAN ON CHAINS WITHOUT TEMPLATES" } else { "FROM MEAN PLDDT AND TEMPLATE E-VALUE" };
+        let basis = match self.method {
+            Method::Templates => "FROM MEAN PLDDT AND TEMPLATE E-VALUE",
+            Method::Assembly => "FROM THE AGREEMENT OF THE LOWEST-ENERGY DECOYS",
+            Method::Network => "NETWORK'S MEAN ON CHAINS WITHOUT TEMPLATES",
+        };
         let mut remarks = vec![format!("ESTIMATED TM-SCORE {:.2} ({basis})", self.estimated_tm)];
         remarks.extend(self.remarks.iter().cloned());
         crate::pdb::write_pdb_with_remarks(&self.structure, title, &remarks)
@@ -39,7 +90,7 @@ impl Prediction {
 
     /// The ModelCIF file text (same coordinates and pLDDT as [`Prediction::pdb`]).
     pub fn modelcif(&self, title: &str) -> String {
-        crate::modelcif::write_modelcif(&self.structure, title, &self.templates, self.estimated_tm)
+        crate::modelcif::write_modelcif(&self.structure, title, &self.templates, self.estimated_tm, self.method == Method::Assembly)
     }
 }
 
@@ -58,12 +109,26 @@ pub fn template_model(record: &Record, source: &TemplateSource) -> Result<Predic
         TemplateSource::Library(t, options) => match templates::predict(t, &record.sequence, options) {
             Some(m) => {
                 let remarks = templates::remarks(&m.templates, &t.library.source, options);
-                Ok(Prediction { structure: m.structure, templates: m.templates, remarks, estimated_tm: m.estimated_tm })
+                Ok(Prediction { structure: m.structure, templates: m.templates, remarks, estimated_tm: m.estimated_tm, method: Method::Templates })
             }
             None => Err(templates::remarks(&[], &t.library.source, options)),
         },
         TemplateSource::Off(why) => Err(vec![format!("NO TEMPLATE SEARCH ({})", why.to_uppercase()), "STRUCTURE IS THE NETWORK'S OWN LOW-CONFIDENCE PREDICTION".to_string()]),
     }
+}
+
+/// The fragment-assembly model of `record` (src/assembly), with `why` (the remark lines that
+/// say why no template was used) before its own remarks.
+pub fn assembly_model(record: &Record, t: &Templates, options: &AssemblyOptions, why: Vec<String>, progress: &mut dyn FnMut(usize, usize)) -> Prediction {
+    let m = crate::assembly::assemble(t.assembly(), &t.library, &record.sequence, None, options, progress);
+    let mut remarks = why;
+    remarks.extend(crate::assembly::remarks(&m, options));
+    Prediction { structure: m.structure, templates: Vec::new(), remarks, estimated_tm: m.estimated_tm, method: Method::Assembly }
+}
+
+/// Whether fragment assembly models `record` (assembly::MIN_LENGTH to MAX_LENGTH residues).
+pub fn can_assemble(record: &Record) -> bool {
+    crate::assembly::can_assemble(record.len())
 }
 
 /// A loaded model on a device.
@@ -96,6 +161,26 @@ impl Predictor {
         match template_model(record, source) {
             Ok(p) => p,
             Err(remarks) => Prediction::network(self.predict(record), remarks),
+        }
+    }
+
+    /// Predicts one record with the engines `choice` allows: templates (when `source` has
+    /// one), then fragment assembly on `assembly`'s library, then the network.
+    pub fn predict_choosing(&self, record: &Record, source: &TemplateSource, choice: MethodChoice, assembly: Option<(&Templates, &AssemblyOptions)>, progress: &mut dyn FnMut(usize, usize)) -> Prediction {
+        let why = if choice == MethodChoice::Assembly {
+            vec!["NO TEMPLATE SEARCH (FRAGMENT ASSEMBLY ASKED FOR)".to_string()]
+        } else {
+            match template_model(record, source) {
+                Ok(p) => return p,
+                Err(remarks) => remarks,
+            }
+        };
+        match assembly {
+            Some((t, options)) if choice != MethodChoice::Network && can_assemble(record) => {
+                let why: Vec<String> = why.into_iter().filter(|r| !r.starts_with("STRUCTURE IS THE NETWORK")).collect();
+                assembly_model(record, t, options, why, progress)
+            }
+            _ => Prediction::network(self.predict(record), why),
         }
     }
 

@@ -12,7 +12,8 @@
 //! - [`predict`]`(text, options, index)` (async): parses the text with the same rules as the CLI
 //!   (`src/sequence.rs`) and predicts record `index` the way `webfold predict` does: on
 //!   templates when they are on, the library is loaded and it has one ([`template_model`]),
-//!   otherwise with the network. Returns the PDB and mmCIF texts exactly as `webfold predict
+//!   otherwise by fragment assembly from the library ([`assembly_model`]), or with the network
+//!   when templates are off or the library is missing. Returns the PDB and mmCIF texts exactly as `webfold predict
 //!   --format both` writes them. The page calls it once per record (a batch).
 //! - [`archive`]`(files, stamp)`: the files of a batch in one zip ([`crate::archive`]).
 //!
@@ -29,8 +30,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::archive::{zip_archive, ArchiveFile, Stamp};
 use crate::model::flops::flops;
-use crate::page::{network_note, template_note, template_settings, template_source, LibraryState, TemplateInput, TemplateSettings};
-use crate::predict::{structure_from_network, template_model, Prediction, Predictor};
+use crate::page::{assembly_note, network_note, template_note, template_settings, template_source, LibraryState, TemplateInput, TemplateSettings};
+use crate::predict::{assembly_model, can_assemble, structure_from_network, template_model, Prediction, Predictor};
 use crate::sequence::{parse, ParseOptions, MAX_LEN};
 use crate::templates::Templates;
 
@@ -216,7 +217,7 @@ fn warnings<'a>(records: impl Iterator<Item = &'a crate::sequence::Record>) -> A
 /// `options` (see [`check`]), the way `webfold predict` does: [`template_model`] first when
 /// templates are on and the library is loaded, otherwise (or without a template) the network.
 /// Returns `{index, id, file_name, cif_file_name, sequence, warnings, pdb, cif, plddt:
-/// Float32Array, mean, estimated_tm, quality (geometry::quality_summary), backend, method: "templates" | "network", templates: [{pdb_id, chain,
+/// Float32Array, mean, estimated_tm, quality (geometry::quality_summary), backend, method: "templates" | "assembly" | "network", templates: [{pdb_id, chain,
 /// identity, coverage, query_from, query_to, template_from, template_to, evalue, bits, profile_evalue,
 /// residues_used, extended_used}], template_note, template_ms, model_ms, post_ms, gflop, wasm_memory_bytes}`
 /// where `pdb` and `cif` are exactly the texts `webfold predict --format both` writes for that
@@ -224,8 +225,12 @@ fn warnings<'a>(records: impl Iterator<Item = &'a crate::sequence::Record>) -> A
 /// templates are tentative (null
 /// otherwise). A JS error with the parser's or the option's message for bad input, when
 /// `index` is past the last record, or with the device's message when reading results fails.
+///
+/// Without a template (templates on, the library loaded), the structure is assembled from
+/// fragments (src/assembly) the way the CLI does it, and `progress` (a function, optional) is
+/// called with (decoys done, decoys in all) after each trajectory.
 #[wasm_bindgen]
-pub async fn predict(text: String, options: JsValue, index: usize) -> Result<JsValue, JsValue> {
+pub async fn predict(text: String, options: JsValue, index: usize, progress: JsValue) -> Result<JsValue, JsValue> {
     let records = parse(&text, &ParseOptions::default()).map_err(|e| js_error(e.to_string()))?;
     let settings = settings(options)?;
     let (predictor, backend) = STATE
@@ -243,6 +248,20 @@ pub async fn predict(text: String, options: JsValue, index: usize) -> Result<JsV
             let note = template_note(&settings, &p.templates);
             (p, note, 0.0, 0.0)
         }
+        Err(remarks) if settings.enabled && can_assemble(record) && matches!(&*library, LibraryState::Loaded(_)) => {
+            let LibraryState::Loaded(t) = &*library else { unreachable!("matched above") };
+            let options = crate::assembly::AssemblyOptions { exclude: settings.search.exclude.clone(), ..Default::default() };
+            let callback = progress.dyn_ref::<js_sys::Function>().cloned();
+            let mut report = |done: usize, total: usize| {
+                if let Some(f) = &callback {
+                    let _ = f.call2(&JsValue::NULL, &JsValue::from(done as u32), &JsValue::from(total as u32));
+                }
+            };
+            let why: Vec<String> = remarks.into_iter().filter(|r| !r.starts_with("STRUCTURE IS THE NETWORK")).collect();
+            let p = assembly_model(record, t, &options, why, &mut report);
+            let ms = js_sys::Date::now() - t1;
+            (p, Some(assembly_note(&settings)), ms, 0.0)
+        }
         Err(remarks) => {
             let (atoms, plddt) = predictor.network_async(&record.tokens).await.map_err(js_error)?;
             let ms = js_sys::Date::now() - t1;
@@ -256,7 +275,7 @@ pub async fn predict(text: String, options: JsValue, index: usize) -> Result<JsV
     let cif = prediction.modelcif(&record.id);
     let t3 = js_sys::Date::now();
     let structure = &prediction.structure;
-    let method = if prediction.templates.is_empty() { "network" } else { "templates" };
+    let method = prediction.method.name();
     let templates = serde_wasm_bindgen::to_value(&prediction.templates).map_err(|e| js_error(format!("templates: {e}")))?;
     // Each template's alignment as the page shows it (formatted here: JS stays thin).
     for (k, t) in prediction.templates.iter().enumerate() {

@@ -171,6 +171,9 @@ function onMessage(m) {
         running.model = m;
         showRecords();
         tick();
+      } else if (m.stage === 'decoys' && running.model) {
+        running.model.decoys = m;
+        tick();
       }
       break;
     case 'library':
@@ -221,11 +224,14 @@ function tick() {
   if (running && running.model) {
     const { backend, length, templates, index, count, id } = running.model;
     const which = count > 1 ? `Record ${index + 1} of ${count} (${id}): ` : '';
-    const what = templates
-      ? `searching the template library; without a template the model runs on ${backend} (${length} residues)…`
-      : `running the model on ${backend} (${length} residues)…`;
-    setProgress(`${which}${which ? what : what[0].toUpperCase() + what.slice(1)} ${elapsed()} s`,
-      count > 1 ? index / count : undefined);
+    const decoys = running.model.decoys;
+    const what = decoys
+      ? `no template found: assembling from fragments, trajectory ${decoys.done} of ${decoys.total} (${length} residues)…`
+      : templates
+        ? `searching the template library; without a template the structure is assembled from fragments (${length} residues)…`
+        : `running the model on ${backend} (${length} residues)…`;
+    const fraction = decoys ? (count > 1 ? (index + decoys.done / decoys.total) / count : decoys.done / decoys.total) : (count > 1 ? index / count : undefined);
+    setProgress(`${which}${which ? what : what[0].toUpperCase() + what.slice(1)} ${elapsed()} s`, fraction);
   }
 }
 
@@ -351,7 +357,7 @@ function showRecords() {
     b.type = 'button';
     b.className = 'record';
     let state;
-    if (r) state = `mean pLDDT ${r.mean.toFixed(1)}, ${r.method === 'templates' ? 'templates' : 'network'}`;
+    if (r) state = `mean pLDDT ${r.mean.toFixed(1)}, ${r.method}`;
     else if (i === current) state = 'predicting…';
     else if (running) state = 'waiting';
     else state = 'not predicted';
@@ -418,7 +424,7 @@ function showResult(r) {
   const n = batch && batch.records ? batch.records.length : 1;
   const how = r.method === 'templates'
     ? `built on ${r.templates.length === 1 ? 'a template' : `${r.templates.length} templates`}`
-    : `predicted by the network on ${r.backend}`;
+    : r.method === 'assembly' ? 'assembled from fragments of known structures' : `predicted by the network on ${r.backend}`;
   const which = n > 1 ? `Record ${r.index + 1} of ${n}, ` : '';
   els.summary.textContent = `${which}${r.id}: ${r.sequence.length} residues, mean pLDDT ${r.mean.toFixed(1)}, estimated TM-score ${r.estimated_tm.toFixed(2)}, ${how} in ${secs} s; ${r.quality}.`;
   // Read by the browser benchmark (tests/browser/bench.mjs).

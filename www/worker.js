@@ -150,7 +150,9 @@ self.onmessage = async (ev) => {
         phase = count > 1 ? `predicting record ${index + 1} of ${count} (${id}) on ${info.backend}` : `predicting on ${info.backend}`;
         post({ type: 'progress', stage: 'model', req: msg.req, backend: info.backend, length, templates, index, count, id });
         const t0 = performance.now();
-        const result = await predict(msg.text, msg.options, index);
+        // Fragment assembly (no template) reports each finished trajectory.
+        const decoys = (done, total) => post({ type: 'progress', stage: 'decoys', req: msg.req, done, total, index, count, id });
+        const result = await predict(msg.text, msg.options, index, decoys);
         const ms = performance.now() - t0;
         post({ type: 'result', req: msg.req, ms, ...result });
       }

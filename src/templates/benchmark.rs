@@ -1,8 +1,9 @@
 //! Leave-own-entry-out benchmark over the library (`webfold templates-benchmark`): library
 //! chains sampled with a fixed seed are predicted with every chain of their own PDB entry
 //! excluded, and scored against their own (decoded) CA trace with TMscore and CA-lDDT.
-//! Chains without any template are predicted by the network (a closure the caller passes), so
-//! that the benchmark scores what a user gets. Writes per-chain and per-residue tables (what
+//! Chains without any template are predicted by what `webfold predict` uses then (fragment
+//! assembly, or the network: a closure the caller passes, given the exclusions), so that the
+//! benchmark scores what a user gets. Writes per-chain and per-residue tables (what
 //! `scripts/fit_confidence.py` fits the pLDDT function and the estimated TM-score on) and prints
 //! the summary tables of the README.
 
@@ -10,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use super::{confidence, predict, SearchOptions, Templates};
+use super::{predict, SearchOptions, Templates};
 use crate::eval::{lddt_ca_per_residue, tmscore_ca};
 use crate::geometry::{v32, Structure};
 
@@ -70,7 +71,7 @@ pub fn run(
     chains: &[usize],
     search: &SearchOptions,
     out: &Path,
-    mut network: impl FnMut(&str) -> Structure,
+    mut no_template: impl FnMut(&str, &[String]) -> (Structure, f64),
     mut progress: impl FnMut(&ChainResult),
 ) -> Result<Outcome, String> {
     let lib = &t.library;
@@ -87,10 +88,13 @@ pub fn run(
         let start = Instant::now();
         let model = predict(t, &seq, &options);
         let from_network;
+        let mut no_template_tm = f64::NAN;
         let s: &Structure = match &model {
             Some(m) => &m.structure,
             None => {
-                from_network = network(&seq);
+                let (structure, estimated) = no_template(&seq, &options.exclude);
+                from_network = structure;
+                no_template_tm = estimated;
                 &from_network
             }
         };
@@ -101,7 +105,7 @@ pub fn run(
         let mean_plddt = s.mean_plddt() as f64;
         let valid = crate::geometry::check(s).is_valid();
         let r = match &model {
-            None => ChainResult { name: name.clone(), length: seq.len(), best: None, tentative: false, templates: 0, coverage: 0.0, tm, lddt, mean_plddt, estimated_tm: confidence::network_estimated_tm(), seconds, valid },
+            None => ChainResult { name: name.clone(), length: seq.len(), best: None, tentative: false, templates: 0, coverage: 0.0, tm, lddt, mean_plddt, estimated_tm: no_template_tm, seconds, valid },
             Some(m) => {
                 let templated: Vec<bool> = m.features.iter().map(Option::is_some).collect();
                 let gaps = super::gaps_to_templated(&templated);

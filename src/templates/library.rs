@@ -38,6 +38,15 @@ fn err<T>(msg: impl Into<String>) -> Result<T, LibraryError> {
     Err(LibraryError(msg.into()))
 }
 
+/// The decoding of internal-coordinate codes ([`Library::code_steps`]).
+#[derive(Debug, Clone, Copy)]
+pub struct CodeSteps {
+    pub d_min: f64,
+    pub d_step: f64,
+    pub theta_step: f64,
+    pub tau_step: f64,
+}
+
 /// The decoded library (sequences and codes; CA traces are decoded by [`Library::ca`]).
 pub struct Library {
     /// Where the chains come from (e.g. "promod3-data 3.2.1 StructureDB").
@@ -265,6 +274,30 @@ impl Library {
     /// The profile class of every residue of a chain.
     pub fn chain_profile_classes(&self, chain: usize) -> &[u8] {
         &self.profile[self.starts[chain]..self.starts[chain + 1]]
+    }
+
+    /// The residue offset of chain `chain` in the library's concatenated residue arrays.
+    pub fn chain_start(&self, chain: usize) -> usize {
+        self.starts[chain]
+    }
+
+    /// The raw internal-coordinate codes of every residue (concatenated over chains, as
+    /// [`Library::chain_start`] indexes them): CA-CA distance, virtual bond angle and virtual
+    /// torsion. Residue k of a chain holds |CA(k-1) CA(k)|, the angle CA(k-2) CA(k-1) CA(k) and
+    /// the torsion CA(k-3) CA(k-2) CA(k-1) CA(k) (codes of the first residues are unused).
+    pub fn internal_codes(&self) -> (&[u8], &[u8], &[u8]) {
+        (&self.d, &self.theta, &self.tau)
+    }
+
+    /// How codes decode: distance = d_min + d_step * code (A), angle = theta_step * code,
+    /// torsion = tau_step * code - pi (radians).
+    pub fn code_steps(&self) -> CodeSteps {
+        CodeSteps { d_min: self.d_min, d_step: self.d_step, theta_step: self.theta_step, tau_step: self.tau_step }
+    }
+
+    /// Every residue's one-letter code and profile class, concatenated over chains.
+    pub fn all_residues(&self) -> (&[u8], &[u8]) {
+        (&self.sequences, &self.profile)
     }
 
     /// The index of the chain called `name` (exact, case-insensitive).

@@ -41,6 +41,9 @@ pub struct Templates {
     pub library: Library,
     pub index: SearchIndex,
     pub fragments: loops::FragmentDb,
+    /// The fragment assembly's view of the library, built on its first use
+    /// ([`Templates::assembly`]).
+    assembly: std::sync::OnceLock<crate::assembly::AssemblyData>,
 }
 
 impl Templates {
@@ -48,7 +51,12 @@ impl Templates {
         let library = Library::from_bytes(bytes)?;
         let index = SearchIndex::new(&library);
         let fragments = loops::FragmentDb::new(&library);
-        Ok(Templates { library, index, fragments })
+        Ok(Templates { library, index, fragments, assembly: std::sync::OnceLock::new() })
+    }
+
+    /// The fragment assembly's data for this library (built once, on first use).
+    pub fn assembly(&self) -> &crate::assembly::AssemblyData {
+        self.assembly.get_or_init(|| crate::assembly::AssemblyData::new(&self.library))
     }
 }
 
@@ -188,24 +196,6 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], ranked: &
     model::open_gaps(&mut trace);
     loops::close_gaps(&mut trace, &t.fragments, lib, exclude);
     model::fill(&mut trace);
-    let (n, c) = backbone::rebuild_n_c(&trace.ca, &lib.backbone_table);
-    let mut n: Vec<[f32; 3]> = n.into_iter().map(v32).collect();
-    let mut ca: Vec<[f32; 3]> = trace.ca.iter().copied().map(v32).collect();
-    let mut c: Vec<[f32; 3]> = c.into_iter().map(v32).collect();
-    // The restraint target is the model itself (no coil: the trace already has 3.8 A steps);
-    // O and CB take part in the repulsion, so that what two templates or a shifted alignment
-    // put on top of each other is pushed apart (relax_o_cb.rs).
-    let relax_options = RelaxOptions { coil_ca_ca: 0.0, o_cb_repulsion: true, ..RelaxOptions::default() };
-    relax_with(&mut n, &mut ca, &mut c, &relax_options);
-    // The relaxation made bonds and angles ideal but knows nothing of phi and psi: the peptide
-    // planes are turned about the relaxed CA trace to the most probable backbone, relaxed once
-    // more (the turned planes' O and CB may meet other atoms), and turned again on the final
-    // trace (docs/TEMPLATES.md, Peptide planes).
-    backbone::turn_peptide_planes(sequence.as_bytes(), &lib.backbone_table, &mut n, &ca, &mut c);
-    // It starts from a relaxed chain: 100 sweeps gave the same Ramachandran, clash and lDDT
-    // figures on CASP13's template models as 1000 (docs/TEMPLATES.md, Peptide planes).
-    relax_with(&mut n, &mut ca, &mut c, &RelaxOptions { iterations: 100, ..relax_options.clone() });
-    backbone::turn_peptide_planes(sequence.as_bytes(), &lib.backbone_table, &mut n, &ca, &mut c);
     let gaps = gaps_to_templated(&trace.source.iter().map(Option::is_some).collect::<Vec<_>>());
     let plddt: Vec<f32> = (0..l)
         .map(|i| {
@@ -213,12 +203,7 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], ranked: &
             p.clamp(0.0, 100.0) as f32
         })
         .collect();
-    let mut structure = complete_backbone(sequence, &n, &ca, &c, &plddt);
-    crate::sidechains::add_side_chains(&mut structure);
-    // The packing cannot move the backbone: small moves of every atom remove the clashes left
-    // (geometry/refine.rs; docs/TEMPLATES.md, Clash relief).
-    crate::geometry::refine::relieve_clashes(&mut structure);
-    debug_assert!(structure.ca.iter().all(|p| v64(*p).iter().all(|x| x.is_finite())));
+    let structure = full_atom_from_trace(lib, sequence, &trace.ca, &plddt);
     let templates = chosen
         .iter()
         .enumerate()
@@ -255,6 +240,38 @@ pub fn build(t: &Templates, sequence: &str, chosen: &[choose::Scored], ranked: &
     let first_evalue = chosen.first().map_or(f64::INFINITY, |s| s.hit.best_evalue());
     let estimated_tm = confidence::estimated_tm(structure.mean_plddt() as f64, first_evalue);
     TemplateModel { structure, templates, features: trace.features, closed: trace.closed, estimated_tm }
+}
+
+/// The full-atom model of a CA trace with 3.8 A steps (the template model's trace, or an
+/// assembled one): N and C from the library's table, the relaxation with the trace as its own
+/// restraint target, the peptide planes turned to the most probable backbone, side chains
+/// packed, clashes relieved. Shared by every engine that ends in a CA trace.
+pub fn full_atom_from_trace(lib: &Library, sequence: &str, ca: &[crate::geometry::V3], plddt: &[f32]) -> Structure {
+    let (n, c) = backbone::rebuild_n_c(ca, &lib.backbone_table);
+    let mut n: Vec<[f32; 3]> = n.into_iter().map(v32).collect();
+    let mut ca: Vec<[f32; 3]> = ca.iter().copied().map(v32).collect();
+    let mut c: Vec<[f32; 3]> = c.into_iter().map(v32).collect();
+    // The restraint target is the model itself (no coil: the trace already has 3.8 A steps);
+    // O and CB take part in the repulsion, so that what two templates or a shifted alignment
+    // put on top of each other is pushed apart (relax_o_cb.rs).
+    let relax_options = RelaxOptions { coil_ca_ca: 0.0, o_cb_repulsion: true, ..RelaxOptions::default() };
+    relax_with(&mut n, &mut ca, &mut c, &relax_options);
+    // The relaxation made bonds and angles ideal but knows nothing of phi and psi: the peptide
+    // planes are turned about the relaxed CA trace to the most probable backbone, relaxed once
+    // more (the turned planes' O and CB may meet other atoms), and turned again on the final
+    // trace (docs/TEMPLATES.md, Peptide planes).
+    backbone::turn_peptide_planes(sequence.as_bytes(), &lib.backbone_table, &mut n, &ca, &mut c);
+    // It starts from a relaxed chain: 100 sweeps gave the same Ramachandran, clash and lDDT
+    // figures on CASP13's template models as 1000 (docs/TEMPLATES.md, Peptide planes).
+    relax_with(&mut n, &mut ca, &mut c, &RelaxOptions { iterations: 100, ..relax_options.clone() });
+    backbone::turn_peptide_planes(sequence.as_bytes(), &lib.backbone_table, &mut n, &ca, &mut c);
+    let mut structure = complete_backbone(sequence, &n, &ca, &c, plddt);
+    crate::sidechains::add_side_chains(&mut structure);
+    // The packing cannot move the backbone: small moves of every atom remove the clashes left
+    // (geometry/refine.rs; docs/TEMPLATES.md, Clash relief).
+    crate::geometry::refine::relieve_clashes(&mut structure);
+    debug_assert!(structure.ca.iter().all(|p| v64(*p).iter().all(|x| x.is_finite())));
+    structure
 }
 
 /// For each residue, how many residues away the nearest templated one is (0 for a templated

@@ -70,6 +70,12 @@ impl ProfileScores {
         ProfileScores { classes, rows }
     }
 
+    /// The scores of the 20 query letters (AA_ORDER) against a library column of amino acid
+    /// `aa` (AA_ORDER index) in profile class `class`.
+    pub fn row(&self, aa: usize, class: usize) -> &[i8; 20] {
+        &self.rows[aa * self.classes + class]
+    }
+
     /// The template's scores: 20 per residue (AA_ORDER). A template letter outside the 20 gets
     /// BLOSUM62's row.
     pub fn template(&self, lib: &Library, chain: usize) -> Vec<i8> {

@@ -1,0 +1,249 @@
+//! Fragment assembly (docs/ASSEMBLY.md): a structure for a protein that has no template, from
+//! pieces of known structures, after Rosetta's ab initio protocol and QUARK.
+//!
+//! Pipeline (one named step per module):
+//! [`fragments`] (pick the library windows whose profile and local structure fit each query
+//! position) -> [`energy`] (a low-resolution energy counted on the library) ->
+//! [`monte_carlo`] (independent trajectories of fragment insertions on a CA trace held as
+//! internal coordinates, [`chain`]) -> [`select`] (the centre of the lowest-energy decoys;
+//! their agreement is the confidence) -> the full-atom steps every CA trace goes through
+//! (templates::full_atom_from_trace: N and C, relaxation, peptide planes, side chains, clash
+//! relief).
+//!
+//! Deterministic: the same sequence, options and library give the same model, natively with any
+//! number of threads and in the page.
+
+pub mod chain;
+pub mod energy;
+pub mod fragments;
+pub mod monte_carlo;
+pub mod select;
+
+use crate::geometry::atoms::Structure;
+use crate::templates::library::Library;
+use chain::CodeTables;
+use energy::{Potentials, Weights};
+use fragments::FragmentLibrary;
+use monte_carlo::{Decoy, Schedule, Setup};
+
+/// Residues below this are not assembled (the network predicts them).
+pub const MIN_LENGTH: usize = 12;
+/// Longest chain assembled: every move re-scores all residue pairs, so the time grows with the
+/// square of the length (docs/ASSEMBLY.md, Speed); longer chains get the network's prediction.
+pub const MAX_LENGTH: usize = 500;
+/// Up to this length every prediction runs [`DECOYS`] trajectories; longer chains run fewer,
+/// so that the number of pair evaluations stays that of this length (at least [`MIN_DECOYS`]).
+pub const FULL_DECOYS_UP_TO: usize = 200;
+pub const MIN_DECOYS: usize = 10;
+
+/// Whether a chain of `len` residues is assembled (rather than left to the network).
+pub fn can_assemble(len: usize) -> bool {
+    (MIN_LENGTH..=MAX_LENGTH).contains(&len)
+}
+
+/// Trajectories for a chain of `len` residues when `decoys` are asked for at most.
+pub fn decoys_for_length(decoys: usize, len: usize) -> usize {
+    if len <= FULL_DECOYS_UP_TO {
+        return decoys;
+    }
+    let scale = (FULL_DECOYS_UP_TO as f64 / len as f64).powi(2);
+    ((decoys as f64 * scale).round() as usize).max(MIN_DECOYS.min(decoys))
+}
+
+/// The library-wide data every assembly uses, built once per library.
+pub struct AssemblyData {
+    pub tables: CodeTables,
+    pub fragment_library: FragmentLibrary,
+    /// The energy's counts on the whole library (energy.rs).
+    pub counts: energy::Counts,
+}
+
+impl AssemblyData {
+    pub fn new(lib: &Library) -> Self {
+        let tables = CodeTables::new(lib.code_steps());
+        let fragment_library = FragmentLibrary::new(lib, &tables);
+        let counts = energy::Counts::library(lib, &tables);
+        AssemblyData { tables, fragment_library, counts }
+    }
+}
+
+/// Options of one assembly.
+#[derive(Clone, Debug)]
+pub struct AssemblyOptions {
+    /// Independent trajectories.
+    pub decoys: usize,
+    /// Seed of the first trajectory (trajectory k uses seed + k).
+    pub seed: u64,
+    pub schedule: Schedule,
+    pub weights: Weights,
+    /// Library entries or chains left out of fragments and energy counts.
+    pub exclude: Vec<String>,
+    /// Native threads (1 in the page: Web Workers split the decoys instead).
+    pub threads: usize,
+}
+
+/// The energy weights of stages 2-4.
+pub const WEIGHTS: Weights = Weights { pair: 1.0, burial: 1.0, clash: 3.0, rg: 1.0, pairing: 0.5 };
+/// Trajectories per prediction.
+pub const DECOYS: usize = 40;
+
+impl Default for AssemblyOptions {
+    fn default() -> Self {
+        AssemblyOptions { decoys: DECOYS, seed: 1, schedule: Schedule::DEFAULT, weights: WEIGHTS, exclude: Vec::new(), threads: 1 }
+    }
+}
+
+/// What one query's trajectories share (fragments and energy tables), prepared once.
+pub struct Prepared<'a> {
+    pub data: &'a AssemblyData,
+    pub lib: &'a Library,
+    pub potentials: Potentials,
+    pub fragments: fragments::Fragments,
+    pub sequence: String,
+    pub options: AssemblyOptions,
+}
+
+/// Picks the fragments and counts the energy for `sequence` (upper case).
+pub fn prepare<'a>(data: &'a AssemblyData, lib: &'a Library, sequence: &str, ss3: Option<&[[f32; 3]]>, options: &AssemblyOptions) -> Prepared<'a> {
+    let mut options = options.clone();
+    if let Ok(w) = std::env::var("WEBFOLD_W") {
+        let v: Vec<f64> = w.split(',').map(|x| x.parse().unwrap()).collect();
+        options.weights = Weights { pair: v[0], burial: v[1], clash: v[2], rg: v[3], pairing: v[4] };
+    }
+    if let Ok(w) = std::env::var("WEBFOLD_S") {
+        let v: Vec<usize> = w.split(',').map(|x| x.parse().unwrap()).collect();
+        options.schedule = Schedule { stage1: v[0], stage2: v[1], stage3: v[2], stage4: v[3] };
+    }
+    let options = &options;
+    let fragments = fragments::pick(lib, &data.fragment_library, sequence.as_bytes(), ss3, &options.exclude);
+    let potentials = Potentials::from_counts(&data.counts.without(lib, &data.tables, &options.exclude));
+    Prepared { data, lib, potentials, fragments, sequence: sequence.to_string(), options: options.clone() }
+}
+
+impl Prepared<'_> {
+    fn setup(&self) -> Setup<'_> {
+        let (_, theta, tau) = self.lib.internal_codes();
+        Setup {
+            tables: &self.data.tables,
+            potentials: &self.potentials,
+            fragments: &self.fragments,
+            types: self.sequence.bytes().map(energy::residue_type).collect(),
+            library_theta: theta,
+            library_tau: tau,
+            schedule: self.options.schedule,
+            weights: self.options.weights,
+        }
+    }
+
+    /// Trajectory `k` (0-based) of this query.
+    pub fn decoy(&self, k: usize) -> Decoy {
+        monte_carlo::trajectory(&self.setup(), self.options.seed.wrapping_add(k as u64))
+    }
+
+    /// Every trajectory ([`decoys_for_length`] of `options.decoys`), on `options.threads`
+    /// native threads; `progress(done, total)` after each.
+    pub fn decoys(&self, progress: &mut dyn FnMut(usize, usize)) -> Vec<Decoy> {
+        let n = decoys_for_length(self.options.decoys, self.sequence.len()).max(1);
+        let threads = self.options.threads.clamp(1, n);
+        if threads == 1 || cfg!(target_arch = "wasm32") {
+            let mut out = Vec::with_capacity(n);
+            for k in 0..n {
+                out.push(self.decoy(k));
+                progress(k + 1, n);
+            }
+            return out;
+        }
+        let results: Vec<std::sync::Mutex<Option<Decoy>>> = (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let (results, next) = (&results, &next);
+                s.spawn(move || loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if k >= n {
+                        break;
+                    }
+                    let d = self.decoy(k);
+                    *results[k].lock().unwrap() = Some(d);
+                    let _ = tx.send(());
+                });
+            }
+            drop(tx);
+            let mut done = 0;
+            while rx.recv().is_ok() {
+                done += 1;
+                progress(done, n);
+            }
+        });
+        results.into_iter().map(|m| m.into_inner().unwrap().expect("every trajectory ran")).collect()
+    }
+
+    /// The model from the decoys: the chosen trace made full-atom, with its confidence.
+    pub fn finish(&self, decoys: &[Decoy]) -> AssemblyModel {
+        let traces: Vec<&[crate::geometry::V3]> = decoys.iter().map(|d| d.ca.as_slice()).collect();
+        let energies: Vec<f64> = decoys.iter().map(|d| d.energy).collect();
+        let mut choice = select::choose(&traces, &energies);
+        if std::env::var("WEBFOLD_SELECT").as_deref() == Ok("energy") {
+            choice.chosen = (0..decoys.len()).min_by(|&a, &b| energies[a].total_cmp(&energies[b])).unwrap();
+        }
+        let plddt: Vec<f32> = choice.residue_agreement.iter().map(|&a| confidence_plddt(a) as f32).collect();
+        let structure = crate::templates::full_atom_from_trace(self.lib, &self.sequence, &decoys[choice.chosen].ca, &plddt);
+        AssemblyModel { structure, estimated_tm: estimated_tm(choice.agreement), agreement: choice.agreement, decoys: decoys.len(), energy: decoys[choice.chosen].energy }
+    }
+}
+
+/// pLDDT of a residue from the decoys' agreement there (mean CA-lDDT of the voters against the
+/// chosen decoy, 0..1).
+pub fn confidence_plddt(agreement: f64) -> f64 {
+    (PLDDT_FIT.0 + PLDDT_FIT.1 * agreement).clamp(0.0, 100.0)
+}
+
+/// The whole model's estimated TM-score from the voters' mean similarity to it.
+pub fn estimated_tm(agreement: f64) -> f64 {
+    (TM_FIT.0 + TM_FIT.1 * agreement).clamp(0.0, 1.0)
+}
+
+/// (intercept, slope) of [`confidence_plddt`].
+pub const PLDDT_FIT: (f64, f64) = (10.0, 60.0);
+/// (intercept, slope) of [`estimated_tm`].
+pub const TM_FIT: (f64, f64) = (0.1, 0.5);
+
+/// An assembled model.
+pub struct AssemblyModel {
+    pub structure: Structure,
+    pub estimated_tm: f64,
+    /// Mean similarity of the voters to the chosen decoy.
+    pub agreement: f64,
+    pub decoys: usize,
+    pub energy: f64,
+}
+
+/// The whole assembly for one sequence.
+pub fn assemble(data: &AssemblyData, lib: &Library, sequence: &str, ss3: Option<&[[f32; 3]]>, options: &AssemblyOptions, progress: &mut dyn FnMut(usize, usize)) -> AssemblyModel {
+    let t0 = std::time::Instant::now();
+    let prepared = prepare(data, lib, sequence, ss3, options);
+    let t1 = t0.elapsed().as_secs_f64();
+    let decoys = prepared.decoys(progress);
+    let t2 = t0.elapsed().as_secs_f64();
+    let m = prepared.finish(&decoys);
+    if std::env::var_os("WEBFOLD_DEBUG").is_some() {
+        let mut e: Vec<(f64, usize)> = decoys.iter().enumerate().map(|(k, d)| (d.energy, k)).collect();
+        e.sort_by(|a, b| a.0.total_cmp(&b.0));
+        eprintln!("assembly: prepare {t1:.2} s, decoys {:.2} s, finish {:.2} s; energies {:?}; terms of best {:?}; agreement {:.3}", t2 - t1, t0.elapsed().as_secs_f64() - t2, e.iter().take(5).map(|x| (x.0 * 10.0).round() / 10.0).collect::<Vec<_>>(), decoys[e[0].1].terms, m.agreement);
+    }
+    m
+}
+
+/// PDB REMARK 3 lines (without the prefix) that say how an assembled model was made.
+pub fn remarks(m: &AssemblyModel, options: &AssemblyOptions) -> Vec<String> {
+    vec![
+        "STRUCTURE BY FRAGMENT ASSEMBLY FROM THE TEMPLATE LIBRARY (NO TEMPLATE)".to_string(),
+        format!("{} MONTE CARLO TRAJECTORIES FROM SEED {}; MODEL: THE CENTRE", m.decoys, options.seed),
+        format!("OF THE LOWEST-ENERGY HALF, DECOY AGREEMENT {:.2}", m.agreement),
+        "A LOW-CONFIDENCE MODEL OF THE FOLD: SEE PLDDT AND ESTIMATED TM-SCORE".to_string(),
+        "N, C AND O PLACED BY RAMACHANDRAN-SCORED PEPTIDE PLANES".to_string(),
+        "HEAVY-ATOM CLASHES RELIEVED BY SMALL MOVES OF ALL ATOMS".to_string(),
+    ]
+}
