@@ -4,7 +4,7 @@
 //! Chains without any template are predicted by the network (a closure the caller passes), so
 //! that the benchmark scores what a user gets. Writes per-chain and per-residue tables (what
 //! `scripts/fit_confidence.py` fits the pLDDT function and the estimated TM-score on) and prints
-//! the summary tables of the README.
+//! the summary tables of docs/EVALUATION.md.
 
 use std::fmt::Write as _;
 use std::path::Path;
