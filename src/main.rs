@@ -226,7 +226,7 @@ struct CheckArgs {
 /// Build the training set from Debian's promod3-data.
 ///
 /// Runs scripts/build_data.py under /usr/bin/python3 (apt-get install python3-promod3
-/// mmseqs2); ARGS are passed on (after --, those that look like options).
+/// mmseqs2); ARGS are passed on (`webfold data -- --help` shows the script's own options).
 #[derive(Args)]
 struct DataArgs {
     /// Arguments for scripts/build_data.py
@@ -556,14 +556,14 @@ static ALLOCATOR: counting::Counting = counting::Counting;
 
 fn bench(args: BenchArgs) -> Result<(), String> {
     use webfold::bench::{BenchOptions, HostMemory};
-    let mut options = BenchOptions::default();
-    options.lengths = args
+    let lengths = args
         .lengths
         .split(',')
         .map(|x| x.trim().parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("--lengths: '{x}' is not a positive integer")))
         .collect::<Result<_, _>>()?;
     let r = &args.repeats;
-    options.repeats = r.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("--repeats: '{r}' is not a positive integer"))?;
+    let repeats = r.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("--repeats: '{r}' is not a positive integer"))?;
+    let options = BenchOptions { lengths, repeats };
     let time_templates = on_off(&args.templates)?;
     let weights = read_weights(args.weights.as_deref())?;
     #[allow(unused_mut)]
@@ -720,6 +720,14 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bench_defaults_are_the_library_defaults() {
+        let Ok(Cli { command: Command::Bench(args) }) = Cli::try_parse_from(["webfold", "bench"]) else { panic!("webfold bench parses") };
+        let d = webfold::bench::BenchOptions::default();
+        assert_eq!(args.lengths, d.lengths.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(","));
+        assert_eq!(args.repeats, d.repeats.to_string());
     }
 
     #[test]
