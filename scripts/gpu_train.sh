@@ -5,7 +5,7 @@
 #
 #   scripts/gpu_train.sh OUT [options of python -m webfold_train.gpu_run, e.g. --minutes 5]
 #
-# On the lent GPU machine (README, "A GPU session"): command `WEBFOLD_DATA=$PWD/data/train_c3.wfd
+# On the lent GPU machine (docs/NETWORK.md, "A GPU session"): command `WEBFOLD_DATA=$PWD/data/train_c3.wfd
 # WEBFOLD_VAL=$PWD/data/val.wfd scripts/gpu_train.sh "$OUT" --lr 5e-4 --batch 32`, timeout_s 600,
 # carry ["data/train_c3.wfd", "data/val.wfd"] (absolute paths: the script runs in train/).
 # Environment: WEBFOLD_DATA (default data/train.wfd), WEBFOLD_VAL (default val.wfd beside it),
@@ -19,7 +19,7 @@
 # 7.1 MB; the committed checkpoint is lean, lean_checkpoint.py) + data/train_c3.wfd 33.1 MB
 # (thin_data.py, at most 3 chains per cluster) + data/val.wfd 1.9 MB = 62.5 MB. The full
 # data/train.wfd (37.1 MB) or a packed wgpu binary (8.5 MB) in runs/gpu-bin no longer fit
-# beside them all: check the total before carrying more (README, "A GPU session").
+# beside them all: check the total before carrying more (docs/NETWORK.md, "A GPU session").
 set -euo pipefail
 if [ $# -lt 1 ] || [ "${1#-}" != "$1" ]; then
   awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2

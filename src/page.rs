@@ -87,8 +87,10 @@ pub fn network_note(settings: &TemplateSettings, library: &LibraryState<impl AsR
 
 /// The page's sentence for an assembled model (no template found).
 pub fn assembly_note(settings: &TemplateSettings) -> String {
-    let searched = if settings.search.tentative_evalue > settings.search.max_evalue {
-        format!("E-value <= {:.0e}, nor a tentative one <= {:.0e}", settings.search.max_evalue, settings.search.tentative_evalue)
+    // Tentative hits weaker than predict::TENTATIVE_BEFORE_ASSEMBLY give way to the assembly.
+    let tentative = settings.search.tentative_evalue.min(crate::predict::TENTATIVE_BEFORE_ASSEMBLY);
+    let searched = if tentative > settings.search.max_evalue {
+        format!("E-value <= {:.0e}, nor a tentative one <= {:.0e}", settings.search.max_evalue, tentative)
     } else {
         format!("E-value <= {:.0e}", settings.search.max_evalue)
     };

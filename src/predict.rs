@@ -131,6 +131,41 @@ pub fn can_assemble(record: &Record) -> bool {
     crate::assembly::can_assemble(record.len())
 }
 
+/// Tentative templates up to this E-value are used before fragment assembly; weaker ones only
+/// where assembly cannot run. On the tuning sample (templates-benchmark seed 1) the two
+/// tentative chains at E <= 0.01 scored 0.50 and 0.69 on their templates against 0.17 and 0.35
+/// assembled, and five of the six above 0.01 scored better assembled (docs/ASSEMBLY.md,
+/// Assembly or tentative templates).
+pub const TENTATIVE_BEFORE_ASSEMBLY: f64 = 0.01;
+
+/// The engine choice shared by the CLI and the page, up to the network: a template at the
+/// E-value cutoff, or a tentative one at E <= [`TENTATIVE_BEFORE_ASSEMBLY`]; else fragment
+/// assembly (when `assembly` is given, `choice` allows it and the length fits); else the
+/// weaker tentative templates; `Err` with the remarks that say why when only the network is
+/// left.
+pub fn model_before_network(record: &Record, source: &TemplateSource, choice: MethodChoice, assembly: Option<(&Templates, &AssemblyOptions)>, progress: &mut dyn FnMut(usize, usize)) -> Result<Prediction, Vec<String>> {
+    let assemble = match assembly {
+        Some(a) if choice != MethodChoice::Network && can_assemble(record) => Some(a),
+        _ => None,
+    };
+    let Some((t, options)) = assemble else {
+        return template_model(record, source);
+    };
+    let why = match (choice, source) {
+        (MethodChoice::Assembly, _) => vec!["NO TEMPLATE SEARCH (FRAGMENT ASSEMBLY ASKED FOR)".to_string()],
+        (_, TemplateSource::Library(lib, search)) => {
+            let confident = SearchOptions { tentative_evalue: search.tentative_evalue.min(TENTATIVE_BEFORE_ASSEMBLY), ..(*search).clone() };
+            match template_model(record, &TemplateSource::Library(lib, &confident)) {
+                Ok(p) => return Ok(p),
+                Err(remarks) => remarks,
+            }
+        }
+        (_, TemplateSource::Off(_)) => return template_model(record, source),
+    };
+    let why: Vec<String> = why.into_iter().filter(|r| !r.starts_with("STRUCTURE IS THE NETWORK")).collect();
+    Ok(assembly_model(record, t, options, why, progress))
+}
+
 /// A loaded model on a device.
 pub struct Predictor {
     pub model: WebFold,
@@ -164,23 +199,12 @@ impl Predictor {
         }
     }
 
-    /// Predicts one record with the engines `choice` allows: templates (when `source` has
-    /// one), then fragment assembly on `assembly`'s library, then the network.
+    /// Predicts one record with the engines `choice` allows ([`model_before_network`]), the
+    /// network last.
     pub fn predict_choosing(&self, record: &Record, source: &TemplateSource, choice: MethodChoice, assembly: Option<(&Templates, &AssemblyOptions)>, progress: &mut dyn FnMut(usize, usize)) -> Prediction {
-        let why = if choice == MethodChoice::Assembly {
-            vec!["NO TEMPLATE SEARCH (FRAGMENT ASSEMBLY ASKED FOR)".to_string()]
-        } else {
-            match template_model(record, source) {
-                Ok(p) => return p,
-                Err(remarks) => remarks,
-            }
-        };
-        match assembly {
-            Some((t, options)) if choice != MethodChoice::Network && can_assemble(record) => {
-                let why: Vec<String> = why.into_iter().filter(|r| !r.starts_with("STRUCTURE IS THE NETWORK")).collect();
-                assembly_model(record, t, options, why, progress)
-            }
-            _ => Prediction::network(self.predict(record), why),
+        match model_before_network(record, source, choice, assembly, progress) {
+            Ok(p) => p,
+            Err(why) => Prediction::network(self.predict(record), why),
         }
     }
 

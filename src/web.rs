@@ -31,7 +31,7 @@ use wasm_bindgen::prelude::*;
 use crate::archive::{zip_archive, ArchiveFile, Stamp};
 use crate::model::flops::flops;
 use crate::page::{assembly_note, network_note, template_note, template_settings, template_source, LibraryState, TemplateInput, TemplateSettings};
-use crate::predict::{assembly_model, can_assemble, structure_from_network, template_model, Prediction, Predictor};
+use crate::predict::{model_before_network, structure_from_network, Method, MethodChoice, Prediction, Predictor};
 use crate::sequence::{parse, ParseOptions, MAX_LEN};
 use crate::templates::Templates;
 
@@ -241,26 +241,26 @@ pub async fn predict(text: String, options: JsValue, index: usize, progress: JsV
         js_error(format!("record {} asked for, but the input holds {} record(s)", index + 1, records.len()))
     })?;
     let t0 = js_sys::Date::now();
-    let templated = template_model(record, &template_source(&settings, &*library));
+    let source = template_source(&settings, &*library);
+    let options = crate::assembly::AssemblyOptions { exclude: settings.search.exclude.clone(), ..Default::default() };
+    let assembly = match &*library {
+        LibraryState::Loaded(t) if settings.enabled => Some((&**t, &options)),
+        _ => None,
+    };
+    let callback = progress.dyn_ref::<js_sys::Function>().cloned();
+    let mut report = |done: usize, total: usize| {
+        if let Some(f) = &callback {
+            let _ = f.call2(&JsValue::NULL, &JsValue::from(done as u32), &JsValue::from(total as u32));
+        }
+    };
+    let templated = model_before_network(record, &source, MethodChoice::Auto, assembly, &mut report);
     let t1 = js_sys::Date::now();
     let (prediction, note, model_ms, gflop) = match templated {
+        // An assembled model's time (search and assembly) is in template_ms.
+        Ok(p) if p.method == Method::Assembly => (p, Some(assembly_note(&settings)), 0.0, 0.0),
         Ok(p) => {
             let note = template_note(&settings, &p.templates);
             (p, note, 0.0, 0.0)
-        }
-        Err(remarks) if settings.enabled && can_assemble(record) && matches!(&*library, LibraryState::Loaded(_)) => {
-            let LibraryState::Loaded(t) = &*library else { unreachable!("matched above") };
-            let options = crate::assembly::AssemblyOptions { exclude: settings.search.exclude.clone(), ..Default::default() };
-            let callback = progress.dyn_ref::<js_sys::Function>().cloned();
-            let mut report = |done: usize, total: usize| {
-                if let Some(f) = &callback {
-                    let _ = f.call2(&JsValue::NULL, &JsValue::from(done as u32), &JsValue::from(total as u32));
-                }
-            };
-            let why: Vec<String> = remarks.into_iter().filter(|r| !r.starts_with("STRUCTURE IS THE NETWORK")).collect();
-            let p = assembly_model(record, t, &options, why, &mut report);
-            let ms = js_sys::Date::now() - t1;
-            (p, Some(assembly_note(&settings)), ms, 0.0)
         }
         Err(remarks) => {
             let (atoms, plddt) = predictor.network_async(&record.tokens).await.map_err(js_error)?;
@@ -301,7 +301,7 @@ pub async fn predict(text: String, options: JsValue, index: usize, progress: JsV
     set(&out, "templates", templates);
     set(&out, "template_note", note.map_or(JsValue::NULL, JsValue::from));
     // For the browser benchmark (tests/browser/bench.mjs): template search + model time (also
-    // spent when nothing is found), network time (results read back; 0 on templates),
+    // spent when nothing is found; with the fragment assembly when it made the model), network time (results read back; 0 on templates),
     // post-processing time (relax, O/CB, PDB text; the template model's relax is in
     // template_ms), the network's analytic GFLOP and the wasm linear memory, which only grows,
     // so it is the peak of the CPU backend's host memory.

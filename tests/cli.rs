@@ -1,6 +1,8 @@
 //! End-to-end tests of the `webfold predict` command line (issue 4): refusals with clear
 //! messages, a 1000-residue prediction, determinism across processes, standard input and
-//! multi-record FASTA. Runs the real binary with the committed (embedded) weights.
+//! multi-record FASTA; and the command-line conventions (issue 29): `--help` for every
+//! subcommand, `--version`, status 2 for usage errors and 1 for refused values, progress on a
+//! terminal only. Runs the real binary with the committed (embedded) weights.
 
 mod common;
 
@@ -338,7 +340,7 @@ fn bad_template_options_and_libraries_are_refused_clearly() {
 }
 
 /// `webfold search` marks tentative hits in its last column: T1016 has templates at the
-/// cutoff, T1008 only weak hits (README, Templates).
+/// cutoff, T1008 only weak hits (docs/EVALUATION.md, Template evaluation).
 #[test]
 fn search_lists_hits_and_marks_tentative_ones() {
     let text = std::fs::read_to_string(common::casp13_dir().join("casp13.fasta")).unwrap();
@@ -403,4 +405,132 @@ fn check_reports_geometry_and_heavy_atom_clashes() {
     assert!(report.atom_clashes > 0 && report.atom_clashes_per_1000() < 5.0, "{report}");
     assert_eq!(col("heavy-atom clashes / 1000 atoms"), format!("{:.1}", report.atom_clashes_per_1000()));
     assert!(col("improbable phi/psi").trim_end_matches('%').parse::<f64>().unwrap() < 2.0);
+}
+
+/// The subcommands, as `webfold --help` lists them.
+const SUBCOMMANDS: [&str; 8] = ["predict", "eval", "bench", "search", "templates-benchmark", "sidechains", "check", "data"];
+
+#[test]
+fn every_subcommand_answers_help_with_its_usage() {
+    let top = run(&["--help"], None);
+    let text = String::from_utf8_lossy(&top.stdout).to_string();
+    assert_eq!(top.status.code(), Some(0), "{text}");
+    assert!(text.contains("Usage: webfold <COMMAND>"), "{text}");
+    for sub in SUBCOMMANDS {
+        assert!(text.lines().any(|l| l.trim_start().starts_with(&format!("{sub} "))), "webfold --help does not list {sub}: {text}");
+        for args in [vec![sub, "--help"], vec![sub, "-h"], vec!["help", sub]] {
+            let o = run(&args, None);
+            let help = String::from_utf8_lossy(&o.stdout);
+            assert_eq!(o.status.code(), Some(0), "{args:?}: {help}{}", String::from_utf8_lossy(&o.stderr));
+            assert!(help.contains(&format!("Usage: webfold {sub} ")), "{args:?}: no usage line: {help}");
+            assert!(o.stderr.is_empty(), "{args:?}: help goes to stdout");
+        }
+    }
+    // The options the scripts and the browser tests pass are documented where they are taken.
+    let predict = String::from_utf8_lossy(&run(&["predict", "--help"], None).stdout).to_string();
+    for option in ["--out", "--format", "--templates", "--template-evalue", "--tentative-evalue", "--exclude-templates", "--max-template-identity", "--template-library", "--device", "--weights"] {
+        assert!(predict.contains(option), "predict --help lacks {option}");
+    }
+}
+
+#[test]
+fn version_prints_the_crate_version() {
+    for flag in ["--version", "-V"] {
+        let o = run(&[flag], None);
+        assert_eq!(o.status.code(), Some(0));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), format!("webfold {}\n", env!("CARGO_PKG_VERSION")));
+    }
+}
+
+#[test]
+fn usage_errors_exit_with_status_2_and_value_errors_with_1() {
+    let dir = scratch("usage");
+    let fasta = dir.join("in.fasta");
+    std::fs::write(&fasta, ">a\nMKTAYIAKQR\n").unwrap();
+    let (f, out) = (fasta.to_str().unwrap(), dir.join("out"));
+    let o = out.to_str().unwrap();
+    let usage: Vec<(Vec<&str>, &str)> = vec![
+        (vec![], "Usage: webfold <COMMAND>"),
+        (vec!["fold", f], "unrecognized subcommand 'fold'"),
+        (vec!["predict", f, "--out", o, "--bogus", "1"], "unexpected argument '--bogus'"),
+        (vec!["predict", f], "--out <DIR>"),
+        (vec!["predict", "--out", o], "<INPUT.fasta|->"),
+        (vec!["predict", f, f, "--out", o], "unexpected argument"),
+        (vec!["predict", f, "--out"], "a value is required for '--out <DIR>'"),
+        (vec!["eval", "--pred", o, "--native", o], "--ids <FILE>"),
+        (vec!["check"], "<DIR|FILE.pdb>"),
+        (vec!["sidechains", f], "--out <OUTPUT.pdb>"),
+        (vec!["templates-benchmark", "--n", "3"], "--out <DIR>"),
+    ];
+    for (args, needle) in usage {
+        let r = run(&args, None);
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle) && stderr.contains("--help"), "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?}: nothing is written on a usage error");
+    }
+    // A bad value of a known option keeps its own message and status 1 (as the page's checks).
+    let values: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["predict", f, "--out", o, "--format", "xml"], "error: --format: 'xml' is not one of pdb, cif, both"),
+        (vec!["bench", "--repeats", "0"], "error: --repeats: '0' is not a positive integer"),
+        (vec!["bench", "--lengths", "50,x"], "error: --lengths: 'x' is not a positive integer"),
+        (vec!["bench", "--templates", "maybe"], "error: --templates: 'maybe' is not one of on, off"),
+        (vec!["templates-benchmark", "--out", o, "--n", "0"], "error: --n: '0' is not a positive integer"),
+        (vec!["templates-benchmark", "--out", o, "--seed", "-1"], "error: --seed: '-1' is not a non-negative integer"),
+        (vec!["search", f, "--template-evalue", "0"], "error: --template-evalue: '0' is not a positive number"),
+    ];
+    for (args, needle) in values {
+        let r = run(&args, None);
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(needle), "{args:?}: {stderr}");
+        assert!(!out.exists(), "{args:?}: nothing is written on a refusal");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_option_given_twice_takes_its_last_value() {
+    let dir = scratch("twice");
+    let fasta = dir.join("in.fasta");
+    std::fs::write(&fasta, ">a\nMKTAYIAKQR\n").unwrap();
+    let (first, last) = (dir.join("first"), dir.join("last"));
+    let o = run(&["predict", fasta.to_str().unwrap(), "--out", first.to_str().unwrap(), "--templates", "on", "--out", last.to_str().unwrap(), "--templates", "off"], None);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(!first.exists() && last.join("a.pdb").exists() && stderr.contains("templates switched off"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `webfold predict` under a pseudo-terminal (util-linux `script`, Debian's essential bsdutils),
+/// with `--templates off` so that the two records are quick.
+fn predict_on_a_terminal(fasta: &Path, out: &Path) -> Output {
+    let command = format!("'{BIN}' predict '{}' --out '{}' --templates off", fasta.display(), out.display());
+    Command::new("script").args(["-qefc", &command, "/dev/null"]).stdin(Stdio::null()).output().expect("util-linux script (apt-get install bsdutils) runs the CLI on a pseudo-terminal")
+}
+
+#[test]
+fn predict_shows_progress_only_on_a_terminal() {
+    let dir = scratch("progress");
+    let fasta = dir.join("in.fasta");
+    std::fs::write(&fasta, ">first\nMKTAYIAKQR\n>second\nMKTAYIAKQRQISFV\n").unwrap();
+    // On a terminal: the records done of the total and the time elapsed, each line erased
+    // before the record's summary.
+    let o = predict_on_a_terminal(&fasta, &dir.join("tty"));
+    let screen = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{screen}");
+    assert!(screen.contains("[0/2 records, ") && screen.contains("] predicting first (10 residues)"), "{screen:?}");
+    assert!(screen.contains("[1/2 records, ") && screen.contains("] predicting second (15 residues)"), "{screen:?}");
+    assert!(screen.contains("\r\x1b[Kfirst: 10 residues, mean pLDDT") && screen.contains("\r\x1b[Ksecond: 15 residues"), "{screen:?}");
+    assert!(screen.contains("2 of 2 records done in "), "{screen:?}");
+    // Redirected: the summary lines only, the same files.
+    let o = run(&["predict", fasta.to_str().unwrap(), "--out", dir.join("pipe").to_str().unwrap(), "--templates", "off"], None);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(stderr.starts_with("first: 10 residues") && !stderr.contains("records") && !stderr.contains('\r') && !stderr.contains('\x1b'), "{stderr:?}");
+    for id in ["first", "second"] {
+        let read = |d: &str| std::fs::read(dir.join(d).join(format!("{id}.pdb"))).unwrap();
+        assert!(read("tty") == read("pipe"), "{id}: the terminal changes no file");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

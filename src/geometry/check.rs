@@ -239,7 +239,7 @@ impl Heavy {
 
 /// Heavy-atom clashes of `s` ([`GeometryReport::atom_clashes`]) and its heavy atoms with
 /// finite coordinates: the pairs come from the relaxation's spatial grid
-/// ([`super::relax::grid_pairs`], cells of [`ATOM_CLASH_DISTANCE`]).
+/// ([`super::pairs::grid_pairs`], cells of [`ATOM_CLASH_DISTANCE`]).
 pub fn heavy_atom_clashes(s: &Structure) -> (usize, usize) {
     let atoms: Vec<Heavy> = (0..s.ca.len())
         .flat_map(|i| residue_atoms(s, i).into_iter().map(move |(name, p, _)| Heavy { residue: i, pos: v64(p), name }))
@@ -253,7 +253,7 @@ pub fn heavy_atom_clashes(s: &Structure) -> (usize, usize) {
     };
     let points: Vec<(u32, [f64; 3])> = atoms.iter().enumerate().map(|(k, a)| (k as u32, a.pos)).collect();
     let mut clashes = 0;
-    super::relax::grid_pairs(&points, ATOM_CLASH_DISTANCE, |k, m| {
+    super::pairs::grid_pairs(&points, ATOM_CLASH_DISTANCE, |k, m| {
         let (a, b) = (&atoms[k as usize], &atoms[m as usize]);
         if a.residue != b.residue && dist(a.pos, b.pos) < ATOM_CLASH_DISTANCE && !allowed(a, b) {
             clashes += 1;

@@ -6,6 +6,7 @@
 
 pub mod atoms;
 pub mod check;
+pub mod pairs;
 pub mod peptides;
 pub mod portable;
 pub mod refine;

@@ -26,7 +26,8 @@
 
 use std::collections::HashSet;
 
-use super::relax::{grid_pairs, moved_beyond, project};
+use super::pairs::{grid_pairs, moved_beyond};
+use super::relax::project;
 use super::{dist, v32, v64, Structure, V3};
 
 /// Contact distance (A) of two heavy atoms, unless both are N or O.

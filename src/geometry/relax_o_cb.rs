@@ -15,6 +15,7 @@
 //! the relaxation, so it stays bit-identical natively and in wasm.
 
 use super::atoms::{place_cb, place_o_peptide, place_o_terminal};
+use super::pairs::{grid_pairs, moved_beyond, repulsion_push};
 use super::V3;
 
 /// Repulsion distance (A) of a pair involving an O or a CB (residues at least two apart).
@@ -95,7 +96,7 @@ impl Sites {
         let real = 3 * self.l as u32;
         let points: Vec<(u32, V3)> = all.iter().enumerate().map(|(i, p)| (i as u32, *p)).collect();
         let mut pairs = Vec::new();
-        super::relax::grid_pairs(&points, cut, |a, b| {
+        grid_pairs(&points, cut, |a, b| {
             if a < real && b < real {
                 return;
             }
@@ -134,7 +135,7 @@ impl Sites {
     /// One repulsion step (the soft penalty of relax.rs, `stiffness` as there) on every listed
     /// pair closer than its repulsion distance, the sites placed from `x` as it is now.
     pub fn repel(&mut self, x: &mut [V3], stiffness: f64) {
-        if super::relax::moved_beyond(x, &self.built_at, SKIN / 4.0) {
+        if moved_beyond(x, &self.built_at, SKIN / 4.0) {
             self.rebuild(x);
         }
         let sites = self.place(x);
@@ -142,7 +143,7 @@ impl Sites {
         let at = |a: u32| if (a as usize) < real { x[a as usize] } else { sites[a as usize - real] };
         let mut moves: Vec<(u32, V3)> = Vec::new();
         for &(a, b) in &self.pairs {
-            if let Some(m) = super::relax::repulsion_push(at(a), at(b), self.distance(a, b), stiffness) {
+            if let Some(m) = repulsion_push(at(a), at(b), self.distance(a, b), stiffness) {
                 moves.push((a, m));
                 moves.push((b, [-m[0], -m[1], -m[2]]));
             }

@@ -4,7 +4,7 @@ use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Int, Tensor};
 
-use super::Config;
+use super::config::Config;
 
 /// Number of token classes: 20 amino acids and X (D1).
 pub const N_TOKENS: usize = 21;

@@ -4,7 +4,7 @@
 //! not counted (a few per cent at these sizes).
 
 use super::heads::PLDDT_BINS;
-use super::Config;
+use super::config::Config;
 
 /// Matrix-product FLOPs of one forward pass, per component (2 per multiply-add).
 ///

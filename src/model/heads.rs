@@ -5,7 +5,7 @@ use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Device, Int, Tensor};
 
-use super::Config;
+use super::config::Config;
 
 /// Distogram bins over CB-CB distance 2..22 A; the last is "> 22 A".
 pub const DIST_BINS: usize = 64;

@@ -1,46 +1,23 @@
 //! The webfold network (docs/DESIGN.md): tokens -> embedder -> trunk -> structure module ->
 //! frames, atoms, distogram and pLDDT. The PyTorch twin is `train/webfold_train/model/`.
 
+pub mod config;
 pub mod embed;
 pub mod flops;
 pub mod heads;
+mod layers;
 pub mod structure;
 pub mod trunk;
 
+pub use config::Config;
+
 use burn::module::Module;
-use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use embed::Embedder;
 use heads::{DistogramHead, PlddtHead};
 use structure::StructureModule;
 use trunk::TrunkBlock;
-
-/// A Linear layer (weights are loaded over this random initialisation).
-fn linear(d_in: usize, d_out: usize, bias: bool, device: &Device) -> Linear {
-    LinearConfig::new(d_in, d_out).with_bias(bias).init(device)
-}
-
-/// A LayerNorm with PyTorch's defaults (eps 1e-5, affine).
-fn layer_norm(d: usize, device: &Device) -> LayerNorm {
-    LayerNormConfig::new(d).init(device)
-}
-
-/// Model sizes (D9); read from the weights file's `webfold_config` metadata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Config {
-    pub c_s: usize,
-    pub c_z: usize,
-    pub heads: usize,
-    pub c_o: usize,
-    pub c_t: usize,
-    pub n_blocks: usize,
-    pub n_struct: usize,
-    pub ipa_heads: usize,
-    pub ipa_c: usize,
-    pub ipa_pq: usize,
-    pub ipa_pv: usize,
-}
 
 /// Raw network outputs for one sequence (batch of one), before any post-processing.
 pub struct Output {

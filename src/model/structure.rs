@@ -6,7 +6,8 @@ use burn::nn::{LayerNorm, Linear};
 use burn::tensor::activation::{relu, softmax, softplus};
 use burn::tensor::{Device, Tensor};
 
-use super::{layer_norm, linear, Config};
+use super::config::Config;
+use super::layers::{layer_norm, linear};
 use crate::rigid;
 
 /// Backbone-update translations are predicted in nm.

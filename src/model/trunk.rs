@@ -7,7 +7,8 @@ use burn::nn::{LayerNorm, Linear};
 use burn::tensor::activation::{relu, sigmoid, softmax};
 use burn::tensor::{Device, Tensor};
 
-use super::{layer_norm, linear, Config};
+use super::config::Config;
+use super::layers::{layer_norm, linear};
 
 /// D3.1: gated multi-head self-attention on s with a bias from the pair track.
 #[derive(Module, Debug)]

@@ -5,7 +5,7 @@
 //! assembly, or the network: a closure the caller passes, given the exclusions), so that the
 //! benchmark scores what a user gets. Writes per-chain and per-residue tables (what
 //! `scripts/fit_confidence.py` fits the pLDDT function and the estimated TM-score on) and prints
-//! the summary tables of the README.
+//! the summary tables of docs/EVALUATION.md.
 
 use std::fmt::Write as _;
 use std::path::Path;

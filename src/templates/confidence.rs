@@ -2,7 +2,7 @@
 //!
 //! A logistic function of a few alignment features, fitted against the true CA-lDDT of
 //! leave-own-entry-out models of library chains (`scripts/fit_confidence.py`, coefficients in
-//! `confidence.json`, calibration in the README). The same expected lDDT ranks templates
+//! `confidence.json`, calibration in docs/EVALUATION.md). The same expected lDDT ranks templates
 //! (`choose.rs`): a template is worth the number of residues it is expected to get right.
 
 use std::sync::OnceLock;

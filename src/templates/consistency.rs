@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use super::library::Library;
 use super::search::Hit;
-use crate::geometry::relax::grid_pairs;
+use crate::geometry::pairs::grid_pairs;
 use crate::geometry::superpose::superpose_trimmed;
 use crate::geometry::{dist, V3};
 

@@ -19,6 +19,9 @@ pub const VERSION: u32 = 2;
 /// Decompressed payloads larger than this are refused (a corrupt or hostile file must not make
 /// the page allocate without bound).
 const MAX_PAYLOAD: usize = 512 << 20;
+/// Order of the 20 frequencies of a profile column in the file (and of the score rows built
+/// from them, profile.rs).
+pub const AA_ORDER: &[u8; 20] = b"ACDEFGHIKLMNPQRSTVWY";
 /// Bins per virtual-torsion axis of the N/C rebuilding table (15 degrees each) plus one marginal.
 pub const BB_BINS: usize = 24;
 
@@ -63,7 +66,7 @@ pub struct Library {
     /// Profile class of every residue (< profile_classes).
     profile: Vec<u8>,
     profile_classes: usize,
-    /// Frequencies (profile::AA_ORDER) of class c of amino acid a at index a * classes + c.
+    /// Frequencies ([`AA_ORDER`]) of class c of amino acid a at index a * classes + c.
     profile_frequencies: Vec<[f64; 20]>,
     d_min: f64,
     d_step: f64,
@@ -78,7 +81,7 @@ pub struct Library {
 /// checked (the amino-acid order, a finite non-negative distribution per class).
 fn profile_metadata(meta: &serde_json::Value) -> Result<(usize, Vec<[f64; 20]>), LibraryError> {
     let order = meta.get("profile_order").and_then(|v| v.as_str()).unwrap_or("");
-    if order.as_bytes() != crate::templates::profile::AA_ORDER {
+    if order.as_bytes() != AA_ORDER {
         return err(format!("metadata's profile_order is '{order}', expected 'ACDEFGHIKLMNPQRSTVWY'"));
     }
     let classes = meta.get("profile_classes").and_then(|v| v.as_u64()).filter(|&k| (1..=256).contains(&k)).ok_or_else(|| LibraryError("metadata lacks 'profile_classes' (1 to 256)".into()))? as usize;
@@ -265,8 +268,8 @@ impl Library {
         self.profile_classes
     }
 
-    /// Frequencies (profile::AA_ORDER) of profile class `class` of amino acid `aa` (index in
-    /// profile::AA_ORDER).
+    /// Frequencies ([`AA_ORDER`]) of profile class `class` of amino acid `aa` (index in
+    /// [`AA_ORDER`]).
     pub fn class_frequencies(&self, aa: usize, class: usize) -> &[f64; 20] {
         &self.profile_frequencies[aa * self.profile_classes + class]
     }

@@ -13,6 +13,7 @@
 //! peptide planes turned to the most probable backbone (geometry/peptides.rs), relaxed and turned again ->
 //! [`confidence`] (pLDDT from the local alignment).
 
+pub mod align;
 pub mod average;
 pub mod backbone;
 pub mod choose;

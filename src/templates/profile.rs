@@ -17,11 +17,10 @@
 use block_aligner::scan_block::{Block, PaddedBytes};
 use block_aligner::scores::{AAMatrix, AAProfile, Matrix, Profile, BLOSUM62};
 
+use super::align::{exact_block_size, score_pairs, traced, GAP_EXTEND, GAP_OPEN, NO_X_DROP};
 use super::library::Library;
-use super::search::{exact_block_size, score_pairs, traced, GAP_EXTEND, GAP_OPEN, NO_X_DROP};
+pub use super::library::AA_ORDER;
 
-/// Order of the 20 frequencies of a profile column (as in the library file).
-pub const AA_ORDER: &[u8; 20] = b"ACDEFGHIKLMNPQRSTVWY";
 /// Weight of the template's family frequencies against BLOSUM62's substitution probabilities.
 /// Chosen on the tuning sample (seed 1) from 0.5 and 0.8 (TM-score 0.802 and 0.807).
 pub const ALPHA: f64 = 0.8;
@@ -117,7 +116,7 @@ pub fn score(query: &[u8], scores: &[i8]) -> i32 {
     profile_block::<false>(query, scores).res().score.max(0)
 }
 
-/// `query` against the score table, exactly (block size: search::exact_block_size).
+/// `query` against the score table, exactly (block size: align::exact_block_size).
 fn profile_block<const TRACE: bool>(query: &[u8], scores: &[i8]) -> Block<TRACE, true, true> {
     let tlen = scores.len() / 20;
     let size = exact_block_size::<TRACE>(query.len(), tlen);

@@ -4,15 +4,16 @@
 // playwright-core, and checks, once with WebGPU available and once without:
 //   - the page states the backend it used (WebGPU / CPU);
 //   - bad input shows the parser's message (character and position);
-//   - an 80-residue prediction can be downloaded as <id>.pdb, is a sane backbone (N, CA, C, O
+//   - an 80-residue prediction ("Use templates" off: the network) can be downloaded as <id>.pdb, is a sane backbone (N, CA, C, O
 //     for every residue, residue names spell the sequence, bond lengths, pLDDT in 0..100 and
 //     varying), and equals what the native CLI writes for the same input (coordinates within
 //     0.001 A, B-factors within 0.01, every other character identical);
 //   - templates: CASP13 T1016 (the set found like the Rust tests: $WEBFOLD_SHARED/eval/casp13,
 //     ../shared/eval/casp13, /work/shared/eval/casp13) is built on the template the CLI reports,
 //     the page's table shows it (id, chain, identity, coverage, E-value, query range) and the
-//     PDB equals the CLI's, and its alignment text spells the PDB's REMARK 3 ALN lines; the
-//     80-residue record has no template and the page says so;
+//     PDB equals the CLI's, and its alignment text spells the PDB's REMARK 3 ALN lines;
+//   - no template: CASP13 T1008 is assembled from fragments (docs/ASSEMBLY.md), the page says
+//     so and counts the trajectories, and its PDB equals the CLI's;
 //     (CPU run) with "Use templates" off the page gives `webfold predict --templates off`'s file;
 //   - no request leaves 127.0.0.1;
 //   - (CPU run) a 3-record FASTA is predicted record after record ("Record 2 of 3"), listed,
@@ -51,6 +52,7 @@ const CLI = opt('cli', path.join(process.env.CARGO_TARGET_DIR || path.join(os.ho
 const ONLY = opt('only', null);
 const SCREENSHOT = opt('screenshot', null);
 const SCREENSHOT_TEMPLATES = opt('screenshot-templates', null);
+const SCREENSHOT_ASSEMBLY = opt('screenshot-assembly', null);
 const SCREENSHOT_BATCH = opt('screenshot-batch', null);
 
 // 80 residues (one lowercase stretch and one U -> C to exercise the rules), drawn at random
@@ -71,7 +73,7 @@ const T1016 = `>T1016\n${T1016_SEQ}\n`;
 const T1008_SEQ = fastaRecord(path.join(casp13Dir(), 'casp13.fasta'), 'T1008');
 const T1008 = `>T1008\n${T1008_SEQ}\n`;
 
-// Three records: the network (80 and 22 residues) and a template (T1016).
+// Three records: 80 residues assembled from fragments (no template), 22 and T1016 on templates.
 const BATCH = `${INPUT}${SHORT}\n${T1016}`;
 const BATCH_IDS = [ID, 'short', 'T1016'];
 
@@ -384,21 +386,27 @@ async function checkTemplated(page, label, native, tmp) {
   await page.getByLabel('Show side chains').uncheck();
 }
 
-// T1008 on tentative templates: the page says so above the table, which names the CLI's
-// templates, and the PDB equals the CLI's.
-async function checkTentative(page, label, native, tmp) {
+// T1008 (no template at E <= 1e-3; its tentative hits, E 0.02-0.1, are too weak to come before
+// the assembly): assembled from fragments, the page says so, shows the progress of the
+// trajectories, and its PDB equals the CLI's.
+async function checkAssembled(page, label, native, tmp) {
   await page.getByLabel('Sequence').fill(T1008);
-  const err = await predictAndWait(page, 300_000);
+  await page.evaluate(() => {
+    const el = document.getElementById('progress-text');
+    window.progressTexts = [];
+    new MutationObserver(() => window.progressTexts.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+  });
+  const err = await predictAndWait(page, 600_000);
   check(!err, `${label} T1008: prediction finished without an error${err ? `: ${err}` : ''}`);
   if (err) return;
-  check(await page.locator('#summary').getAttribute('data-method') === 'templates', `${label} T1008: built on (tentative) templates`);
+  check(await page.locator('#summary').getAttribute('data-method') === 'assembly', `${label} T1008: assembled from fragments`);
+  const texts = await page.evaluate(() => window.progressTexts);
+  const traj = texts.find((t) => /assembling from fragments, trajectory \d+ of \d+/.test(t));
+  check(traj !== undefined, `${label} T1008: the progress counts the trajectories: ${JSON.stringify(traj || texts.slice(-2))}`);
   const note = await page.locator('#template-note').evaluate((e) => (e.hidden ? '' : e.textContent));
-  check(note.startsWith('No template found at E-value <= 1e-3: this model is built on tentative templates (E-value <= 1e-1)'),
-    `${label} T1008: the page says the templates are tentative: ${JSON.stringify(note)}`);
-  const want = native.templates.map((t) => [t.name, `${t.identity}%`, `${t.coverage}%`, t.evalue, t.profileEvalue, t.query, t.template]);
-  const got = (await pageTemplates(page)).map((r) => r.slice(0, 7));
-  check(want.length > 0 && JSON.stringify(got) === JSON.stringify(want), `${label} T1008: the table shows the CLI's tentative templates: page ${JSON.stringify(got)}, CLI ${JSON.stringify(want)}`);
-  check(native.pdb.includes('REMARK   3 NO TEMPLATE AT E-VALUE <= 1E-3: BUILT ON TENTATIVE TEMPLATES'), `${label} T1008: the CLI's PDB says the templates are tentative`);
+  check(note.startsWith('No template found (E-value <= 1e-3, nor a tentative one <= 1e-2): this structure was assembled from fragments of known structures')
+    && await page.locator('#templates').isHidden(), `${label} T1008: the page says the structure was assembled: ${JSON.stringify(note)}`);
+  check(native.pdb.includes('REMARK   3 STRUCTURE BY FRAGMENT ASSEMBLY FROM THE TEMPLATE LIBRARY'), `${label} T1008: the CLI's PDB says it was assembled`);
   const dl = await downloadPdb(page, tmp, `${label}-t1008`);
   compareNative(dl.pdb, native.pdb, `${label} T1008`, 0.001);
 }
@@ -433,7 +441,9 @@ async function runMode(mode, server, native, tmp) {
     const msg = await alert.textContent();
     check(/'#'/.test(msg) && /residue 6\b/.test(msg), `${label}: bad input shows the parser's message: ${JSON.stringify(msg)}`);
 
-    // The 80-residue prediction (no template in the library: the network's prediction).
+    // The 80-residue prediction with "Use templates" off: the network's prediction (with
+    // templates on, a protein without a template is assembled from fragments: T1008 below).
+    await page.getByLabel('Use templates').uncheck();
     await seq.fill(INPUT);
     const tPredict = Date.now();
     const err = await predictAndWait(page, gpu ? 540_000 : 180_000);
@@ -449,8 +459,9 @@ async function runMode(mode, server, native, tmp) {
     check(await page.locator('#library').getAttribute('data-state') === 'ready' && /21,119 chains/.test(library),
       `${label}: the template library is loaded: ${JSON.stringify(library.trim())}`);
     const note = await page.locator('#template-note').evaluate((e) => (e.hidden ? '' : e.textContent));
-    check(note === "No template found (E-value <= 1e-3, nor a tentative one <= 1e-1): this structure is the network's own low-confidence prediction."
-      && await page.locator('#templates').isHidden(), `${label}: no template for the 80 residues, said plainly: ${JSON.stringify(note)}`);
+    check(note === "Templates switched off: this structure is the network's own low-confidence prediction."
+      && await page.locator('#templates').isHidden() && await page.locator('#summary').getAttribute('data-method') === 'network',
+    `${label}: templates off, the network's prediction of the 80 residues, said plainly: ${JSON.stringify(note)}`);
     if (err) return;
 
     const dl = await downloadPdb(page, tmp, mode);
@@ -473,14 +484,20 @@ async function runMode(mode, server, native, tmp) {
     }
 
     // Templated: no network run, so this is cheap on WebGPU too.
+    await page.getByLabel('Use templates').check();
     await checkTemplated(page, label, native.t1016, tmp);
     if (SCREENSHOT_TEMPLATES && !gpu) {
       await page.waitForTimeout(1000);
       await page.screenshot({ path: path.resolve(ROOT, SCREENSHOT_TEMPLATES), fullPage: true });
       log(`  screenshot -> ${SCREENSHOT_TEMPLATES}`);
     }
-    // Tentative templates (also no network run).
-    await checkTentative(page, label, native.t1008, tmp);
+    // No template (its tentative hits are too weak): assembled from fragments (no network run).
+    await checkAssembled(page, label, native.t1008, tmp);
+    if (SCREENSHOT_ASSEMBLY && !gpu) {
+      await page.waitForTimeout(1000);
+      await page.screenshot({ path: path.resolve(ROOT, SCREENSHOT_ASSEMBLY), fullPage: true });
+      log(`  screenshot -> ${SCREENSHOT_ASSEMBLY}`);
+    }
 
     if (!gpu) {
       // "Use templates" off: the network's prediction, as `webfold predict --templates off`.
@@ -602,6 +619,8 @@ async function runDeviceLoss(server, native, tmp) {
   const t0 = Date.now();
   try {
     await page.goto(server.url);
+    // Templates off: the network runs on WebGPU (with them, this record would be assembled).
+    await page.getByLabel('Use templates').uncheck();
     await page.getByLabel('Sequence').fill(INPUT);
     const err = await predictAndWait(page, 300_000);
     check(hooked, `${label}: the device-loss hook was injected into worker.js`);
@@ -665,7 +684,7 @@ async function main() {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'webfold-browser-'));
   const native = {
-    test80: nativePdb(tmp, 'test80', INPUT, ID),
+    test80: nativePdb(tmp, 'test80', INPUT, ID, ['--templates', 'off']),
     t1016: nativePdb(tmp, 't1016', T1016, 'T1016'),
     t1008: nativePdb(tmp, 't1008', T1008, 'T1008'),
     shortOff: nativePdb(tmp, 'short-off', SHORT, 'short', ['--templates', 'off']),

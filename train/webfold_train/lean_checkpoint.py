@@ -22,6 +22,8 @@ import struct
 import numpy as np
 import torch
 
+from .checkpoint_files import OPTIMIZER_FILE, save_atomic
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
 
@@ -83,7 +85,6 @@ def make_lean(ckpt_path, weights, out_dir, loss_tsv=None, root=ROOT):
         raise ValueError(f"{weights} does not hold exactly the model of {ckpt_path}: export it first")
     lean = {k: v for k, v in ckpt.items() if k not in ("model", "optimizer")}
     lean.update(model_from=os.path.relpath(os.path.abspath(weights), root), model_sha256=sha256(weights))
-    from .train import OPTIMIZER_FILE, save_atomic  # here: train.py imports this module
     os.makedirs(out_dir, exist_ok=True)
     save_atomic(lean, os.path.join(out_dir, "checkpoint.pt"))
     stale = os.path.join(out_dir, OPTIMIZER_FILE)

@@ -21,7 +21,7 @@ from safetensors import safe_open
 
 from .config import Config
 from .model import WebFold
-from .train import save_atomic
+from .checkpoint_files import save_atomic
 
 CPU1_HPARAMS = {"lr": 1e-3, "warmup": 100, "total_steps": 1500, "batch": 4, "crop": 80, "seed": 0}
 HEADER = "step\tseconds\tloss\tfape\tfape_aux\tdist\tplddt\tlr\n"

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from . import dataset
+from .checkpoint_files import OPTIMIZER_FILE, save_atomic
 from .config import Config, PRESETS
 from .lean_checkpoint import model_state
 from .losses import total_loss
@@ -73,15 +74,6 @@ def use_bf16(device) -> bool:
     """bf16 autocast: on CUDA; on the CPU only with WEBFOLD_BF16=1, which lets the CPU tests
     (tests/test_train.py) run the GPU's mixed-precision path before a GPU is ever lent."""
     return device.type == "cuda" or os.environ.get("WEBFOLD_BF16") == "1"
-
-
-def save_atomic(obj, path):
-    tmp = path + ".tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-OPTIMIZER_FILE = "optimizer.pt"
 
 
 def load_optimizer_state(ckpt, opt_path):
