@@ -39,8 +39,8 @@ fn fragments_come_from_allowed_chains_and_fit_the_query() {
     let chain = (0..lib.len()).find(|&c| (60..=120).contains(&lib.sequence(c).len())).unwrap();
     let seq = lib.sequence(chain).to_vec();
     let entry = lib.entry(chain).to_string();
-    let free = pick(lib, &t.assembly().fragment_library, &seq, None, &[]);
-    let excluded = pick(lib, &t.assembly().fragment_library, &seq, None, std::slice::from_ref(&entry));
+    let free = pick(lib, &assembly::data(t).fragment_library, &seq, None, &[]);
+    let excluded = pick(lib, &assembly::data(t).fragment_library, &seq, None, std::slice::from_ref(&entry));
     let start = lib.chain_start(chain) as u32;
     let end = start + seq.len() as u32;
     let own = |f: &webfold::assembly::fragments::Fragment| (start..end).contains(&f.library_residue);
@@ -114,7 +114,7 @@ fn assembly_is_deterministic_and_independent_of_threads() {
     let run = |threads: usize| {
         let options = AssemblyOptions { exclude: vec![entry.clone()], ..quick(threads) };
         let mut calls = Vec::new();
-        let m = assembly::assemble(t.assembly(), &t.library, &seq, None, &options, &mut |d, n| calls.push((d, n)));
+        let m = assembly::assemble(assembly::data(t), &t.library, &seq, None, &options, &mut |d, n| calls.push((d, n)));
         (m, calls)
     };
     let (one, calls) = run(1);
@@ -125,7 +125,7 @@ fn assembly_is_deterministic_and_independent_of_threads() {
     assert_eq!(one.structure.sequence, seq);
     assert!((0.0..=1.0).contains(&one.estimated_tm));
     assert!(one.structure.plddt.iter().all(|p| (0.0..=100.0).contains(p)));
-    let other_seed = assembly::assemble(t.assembly(), &t.library, &seq, None, &AssemblyOptions { seed: 99, exclude: vec![entry.clone()], ..quick(2) }, &mut |_, _| {});
+    let other_seed = assembly::assemble(assembly::data(t), &t.library, &seq, None, &AssemblyOptions { seed: 99, exclude: vec![entry.clone()], ..quick(2) }, &mut |_, _| {});
     assert_ne!(one.structure.ca, other_seed.structure.ca, "the seed matters");
 }
 
@@ -139,7 +139,7 @@ fn assembled_models_are_physically_sane() {
     let record = records.iter().find(|r| r.id == "T0953s1").expect("T0953s1 in casp13.fasta");
     let t = templates();
     let options = AssemblyOptions { decoys: 4, threads: 2, ..Default::default() };
-    let m = assembly::assemble(t.assembly(), &t.library, &record.sequence, None, &options, &mut |_, _| {});
+    let m = assembly::assemble(assembly::data(t), &t.library, &record.sequence, None, &options, &mut |_, _| {});
     let r = check(&m.structure);
     assert!(r.is_valid(), "{r:?}");
     assert!(m.structure.has_side_chains());

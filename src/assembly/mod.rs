@@ -67,6 +67,14 @@ impl AssemblyData {
     }
 }
 
+/// The assembly's data for a loaded library, built on first use and kept with it.
+pub fn data(t: &crate::templates::Templates) -> &AssemblyData {
+    t.derived()
+        .get_or_init(|| Box::new(AssemblyData::new(&t.library)))
+        .downcast_ref::<AssemblyData>()
+        .expect("the library's derived slot holds the assembly's data (its only user)")
+}
+
 /// Options of one assembly.
 #[derive(Clone, Debug)]
 pub struct AssemblyOptions {

@@ -42,9 +42,10 @@ pub struct Templates {
     pub library: Library,
     pub index: SearchIndex,
     pub fragments: loops::FragmentDb,
-    /// The fragment assembly's view of the library, built on its first use
-    /// ([`Templates::assembly`]).
-    assembly: std::sync::OnceLock<crate::assembly::AssemblyData>,
+    /// Data another engine derives from this library once (the fragment assembly's tables:
+    /// assembly::data), kept here so that it lives as long as the library. Typed by its owner,
+    /// which depends on this module, not this module on it.
+    derived: std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Templates {
@@ -52,12 +53,12 @@ impl Templates {
         let library = Library::from_bytes(bytes)?;
         let index = SearchIndex::new(&library);
         let fragments = loops::FragmentDb::new(&library);
-        Ok(Templates { library, index, fragments, assembly: std::sync::OnceLock::new() })
+        Ok(Templates { library, index, fragments, derived: std::sync::OnceLock::new() })
     }
 
-    /// The fragment assembly's data for this library (built once, on first use).
-    pub fn assembly(&self) -> &crate::assembly::AssemblyData {
-        self.assembly.get_or_init(|| crate::assembly::AssemblyData::new(&self.library))
+    /// The slot for data derived from this library (set once, on first use).
+    pub fn derived(&self) -> &std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>> {
+        &self.derived
     }
 }
 
