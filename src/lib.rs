@@ -5,6 +5,7 @@
 //! known structures instead of the network where the library has a relative.
 
 pub mod model;
+pub mod local;
 pub mod rigid;
 pub mod weights;
 pub mod predict;
