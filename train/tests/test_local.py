@@ -98,7 +98,7 @@ def test_training_steps_lower_the_loss_on_a_tiny_batch():
         loss.backward()
         opt.step()
     last, terms = train.loss_fn(net(tokens, mask), labels)
-    assert float(last) < 0.8 * float(first), (float(first), float(last))
+    assert last.item() < 0.8 * first.item(), (first.item(), last.item())
     assert set(terms) == set(model.HEADS)
     acc = train.evaluate(net, chains)
     assert 0.0 <= acc["acc_ss3"] <= 1.0 and acc["residues"] == sum(len(c.tokens) for c in chains)
