@@ -6,6 +6,7 @@
 //! puts fragments of them together where it has none.
 
 pub mod model;
+pub mod local;
 pub mod rigid;
 pub mod weights;
 pub mod predict;
