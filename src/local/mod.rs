@@ -4,6 +4,7 @@
 //! burn's flex CPU backend (native and wasm alike). Meant for the fragment picker
 //! (`src/assembly/`), which scores fragments against these profiles.
 
+pub mod config;
 pub mod model;
 
 use burn::store::{ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore};
@@ -12,26 +13,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use model::LocalNet;
 
-/// 3-state order of [`LocalStructure::ss3`]: helix (DSSP H, G, I), strand (E, B), coil (rest).
-pub const SS3_ORDER: &str = "HEC";
-/// 8-state order of [`LocalStructure::ss8`] (DSSP codes; `C` is every other code: coil).
-pub const SS8_ORDER: &str = "HGIEBTSC";
-/// Bins of phi and psi: bin k covers `[-180 + 10k, -170 + 10k)` degrees.
-pub const ANGLE_BINS: usize = 36;
-/// Burial bins: the number of other residues of the chain whose virtual CB lies within 10 A
-/// of this residue's virtual CB; bin k holds counts in `[BURIAL_EDGES[k-1], BURIAL_EDGES[k])`
-/// (bin 0: below 11, bin 4: 23 or more). Higher bins are more buried.
-pub const BURIAL_EDGES: [u32; 4] = [11, 15, 19, 23];
-/// Number of burial bins.
-pub const BURIAL_BINS: usize = BURIAL_EDGES.len() + 1;
-
-/// Network sizes, read from the weights' `local_config` metadata.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalConfig {
-    pub channels: usize,
-    pub kernel: usize,
-    pub dilations: Vec<usize>,
-}
+pub use config::{LocalConfig, ANGLE_BINS, BURIAL_BINS, BURIAL_EDGES, SS3_ORDER, SS8_ORDER};
 
 /// Per-residue probabilities (each row sums to 1), one row per input token.
 #[derive(Debug, Clone, PartialEq)]

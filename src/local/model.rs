@@ -8,7 +8,7 @@ use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, L
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor};
 
-use super::{LocalConfig, ANGLE_BINS, BURIAL_BINS};
+use super::config::{LocalConfig, ANGLE_BINS, BURIAL_BINS};
 
 /// Token classes: 20 amino acids and X (D1).
 const N_TOKENS: usize = 21;
