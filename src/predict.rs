@@ -126,11 +126,6 @@ pub fn assembly_model(record: &Record, t: &Templates, options: &AssemblyOptions,
     Prediction { structure: m.structure, templates: Vec::new(), remarks, estimated_tm: m.estimated_tm, method: Method::Assembly }
 }
 
-/// Whether fragment assembly models `record` (assembly::MIN_LENGTH to MAX_LENGTH residues).
-pub fn can_assemble(record: &Record) -> bool {
-    crate::assembly::can_assemble(record.len())
-}
-
 /// Tentative templates up to this E-value are used before fragment assembly; weaker ones only
 /// where assembly cannot run. On the tuning sample (templates-benchmark seed 1) the two
 /// tentative chains at E <= 0.01 scored 0.50 and 0.69 on their templates against 0.17 and 0.35
@@ -145,7 +140,7 @@ pub const TENTATIVE_BEFORE_ASSEMBLY: f64 = 0.01;
 /// left.
 pub fn model_before_network(record: &Record, source: &TemplateSource, choice: MethodChoice, assembly: Option<(&Templates, &AssemblyOptions)>, progress: &mut dyn FnMut(usize, usize)) -> Result<Prediction, Vec<String>> {
     let assemble = match assembly {
-        Some(a) if choice != MethodChoice::Network && can_assemble(record) => Some(a),
+        Some(a) if choice != MethodChoice::Network && crate::assembly::can_assemble(record.len()) => Some(a),
         _ => None,
     };
     let Some((t, options)) = assemble else {
@@ -189,14 +184,6 @@ impl Predictor {
     pub fn predict_sequence(&self, sequence: &str, tokens: &[u8]) -> Structure {
         let (atoms, plddt) = self.network(tokens);
         structure_from_network(sequence, &atoms, &plddt)
-    }
-
-    /// Predicts one record: on templates when `source` has one, otherwise with the network.
-    pub fn predict_with(&self, record: &Record, source: &TemplateSource) -> Prediction {
-        match template_model(record, source) {
-            Ok(p) => p,
-            Err(remarks) => Prediction::network(self.predict(record), remarks),
-        }
     }
 
     /// Predicts one record with the engines `choice` allows ([`model_before_network`]), the

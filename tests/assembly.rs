@@ -110,7 +110,7 @@ fn an_extended_chain_builds_with_3_8_a_steps() {
 #[test]
 fn assembly_is_deterministic_and_independent_of_threads() {
     let t = templates();
-    let (seq, entry) = library_chain(&t.library.name((0..t.library.len()).find(|&c| (50..=70).contains(&t.library.sequence(c).len())).unwrap()).to_string());
+    let (seq, entry) = library_chain(t.library.name((0..t.library.len()).find(|&c| (50..=70).contains(&t.library.sequence(c).len())).unwrap()));
     let run = |threads: usize| {
         let options = AssemblyOptions { exclude: vec![entry.clone()], ..quick(threads) };
         let mut calls = Vec::new();

@@ -2,22 +2,14 @@
 //! PyTorch probabilities stored in tests/fixtures/local_parity.safetensors (written by
 //! `python -m webfold_train.local.export`). Never skipped: a missing file is a failure.
 
+mod common;
+
+use common::{fixture_floats as floats, fixture_tokens as tokens};
 use safetensors::SafeTensors;
 use webfold::local::LocalPredictor;
 
 const WEIGHTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/weights/local.safetensors");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/local_parity.safetensors");
-
-fn floats(st: &SafeTensors, name: &str) -> Vec<f32> {
-    let view = st.tensor(name).unwrap_or_else(|e| panic!("fixture lacks {name}: {e}"));
-    assert_eq!(view.dtype(), safetensors::Dtype::F32, "{name} must be f32");
-    view.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect()
-}
-
-fn tokens(st: &SafeTensors, name: &str) -> Vec<u8> {
-    let view = st.tensor(name).unwrap_or_else(|e| panic!("fixture lacks {name}: {e}"));
-    view.data().chunks_exact(4).map(|b| i32::from_le_bytes(b.try_into().unwrap()) as u8).collect()
-}
 
 fn flat<const N: usize>(rows: &[[f32; N]]) -> Vec<f32> {
     rows.iter().flatten().copied().collect()

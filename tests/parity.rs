@@ -2,22 +2,14 @@
 //! stored in tests/fixtures/parity.safetensors (written by `python -m webfold_train.export`).
 //! Never skipped: a missing file is a failure.
 
+mod common;
+
 use burn::tensor::{Device, Tensor};
+use common::{fixture_floats as floats, fixture_tokens as tokens};
 use safetensors::SafeTensors;
 
 const WEIGHTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/weights/webfold.safetensors");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/parity.safetensors");
-
-fn floats(st: &SafeTensors, name: &str) -> Vec<f32> {
-    let view = st.tensor(name).unwrap_or_else(|e| panic!("fixture lacks {name}: {e}"));
-    assert_eq!(view.dtype(), safetensors::Dtype::F32, "{name} must be f32");
-    view.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect()
-}
-
-fn tokens(st: &SafeTensors, name: &str) -> Vec<u8> {
-    let view = st.tensor(name).unwrap_or_else(|e| panic!("fixture lacks {name}: {e}"));
-    view.data().chunks_exact(4).map(|b| i32::from_le_bytes(b.try_into().unwrap()) as u8).collect()
-}
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_to_vec::<f32>().expect("f32 data")

@@ -208,7 +208,7 @@ impl Potentials {
         // Pair: reference P(bin | s) over all types.
         let mut pair = vec![0.0; 21 * 21 * SEP_CLASSES * PAIR_BINS];
         for s in 0..SEP_CLASSES {
-            let mut reference = vec![0.0; PAIR_BINS + 1];
+            let mut reference = [0.0; PAIR_BINS + 1];
             for ab in 0..21 * 21 {
                 for bin in 0..=PAIR_BINS {
                     reference[bin] += pair_n[(ab * SEP_CLASSES + s) * (PAIR_BINS + 1) + bin];
@@ -335,23 +335,12 @@ impl Potentials {
                 }
             }
         }
-        for i in 1..l.saturating_sub(1) {
-            if types[i] < 20 {
-                t.burial += self.burial[types[i] * BURIAL_BINS + scratch.neighbours[i].min(BURIAL_BINS - 1)];
+        for (&ti, &n) in types.iter().zip(&scratch.neighbours).take(l.saturating_sub(1)).skip(1) {
+            if ti < 20 {
+                t.burial += self.burial[ti * BURIAL_BINS + n.min(BURIAL_BINS - 1)];
             }
         }
-        t.rg = radius_of_gyration(ca);
+        t.rg = crate::geometry::radius_of_gyration(ca);
         t
     }
-}
-
-/// Radius of gyration (A).
-pub fn radius_of_gyration(p: &[V3]) -> f64 {
-    let n = p.len().max(1) as f64;
-    let mut c = [0.0; 3];
-    for q in p {
-        c = add(c, *q);
-    }
-    let c = scale(c, 1.0 / n);
-    (p.iter().map(|q| dist2(*q, c)).sum::<f64>() / n).sqrt()
 }

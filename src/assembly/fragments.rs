@@ -112,15 +112,6 @@ impl FragmentLibrary {
         }
         FragmentLibrary { column, run, classes, scores: ProfileScores::new(lib) }
     }
-
-    /// Secondary structure of library residue `g` (from its column).
-    pub fn ss(&self, g: usize) -> u8 {
-        if self.column[g] == NO_COLUMN {
-            COIL
-        } else {
-            (self.column[g] % 3) as u8
-        }
-    }
 }
 
 /// One picked fragment: where it starts in the library (global residue index) and its score.
@@ -152,9 +143,9 @@ fn score_table(fl: &FragmentLibrary, query: &[u8], ss3: Option<&[[f32; 3]]>) -> 
                     Some(q) => fl.scores.row(aa, class)[q] as f64,
                     None => -1.0,
                 };
-                for s in 0..3 {
+                for (s, ln) in ln_p[i].iter().enumerate() {
                     let col = (aa * fl.classes + class) * 3 + s;
-                    table[i * columns + col] = (SCALE * (profile + SS_WEIGHT * ln_p[i][s])).round() as i32;
+                    table[i * columns + col] = (SCALE * (profile + SS_WEIGHT * ln)).round() as i32;
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! 2. large fragments with the whole energy and a strong compactness term;
 //! 3. large fragments, the whole energy, the temperature lowered step by step;
 //! 4. small fragments, the whole energy, at the lowest temperature.
+//!
 //! The lowest-energy conformation of the last stages is the decoy. Each trajectory has its own
 //! seed, so decoys are the same whichever thread or Web Worker computes them.
 
@@ -76,7 +77,7 @@ impl Rng {
 
     /// Uniform in 0..n (n > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 11) as u128 * n as u128 >> 53) as usize
+        (((self.next_u64() >> 11) as u128 * n as u128) >> 53) as usize
     }
 
     /// Uniform in (0, 1].

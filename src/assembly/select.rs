@@ -113,8 +113,8 @@ pub fn choose(traces: &[&[V3]], energies: &[f64]) -> Choice {
     // The decoy with the largest summed similarity (ties: lower energy, earlier in `order`).
     let mut best = 0;
     let mut best_sum = f64::NEG_INFINITY;
-    for x in 0..k {
-        let s: f64 = (0..k).filter(|&y| y != x).map(|y| sim[x][y]).sum();
+    for (x, row) in sim.iter().enumerate() {
+        let s: f64 = row.iter().enumerate().filter(|&(y, _)| y != x).map(|(_, v)| v).sum();
         if s > best_sum + 1e-12 {
             best_sum = s;
             best = x;

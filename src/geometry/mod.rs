@@ -121,6 +121,12 @@ pub(crate) fn centroid(p: &[V3]) -> V3 {
     scale(c, 1.0 / p.len().max(1) as f64)
 }
 
+/// Radius of gyration of the points about their centroid (A; 0 for none).
+pub(crate) fn radius_of_gyration(p: &[V3]) -> f64 {
+    let c = centroid(p);
+    (p.iter().map(|q| dot(sub(*q, c), sub(*q, c))).sum::<f64>() / p.len().max(1) as f64).sqrt()
+}
+
 /// Euclidean distance between f32 points, computed in f64.
 pub fn distance(a: [f32; 3], b: [f32; 3]) -> f64 {
     dist(v64(a), v64(b))

@@ -86,7 +86,7 @@ pub fn read_config(bytes: &[u8]) -> Result<LocalConfig, String> {
         .iter()
         .map(|d| int(d, "dilations"))
         .collect::<Result<Vec<_>, _>>()?;
-    if kernel % 2 == 0 || channels == 0 || dilations.iter().any(|&d| d == 0) {
+    if kernel % 2 == 0 || channels == 0 || dilations.contains(&0) {
         return Err(format!("local weights: unsupported sizes {cfg}"));
     }
     let expect = |key: &str, want: String| -> Result<(), String> {

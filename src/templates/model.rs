@@ -46,11 +46,6 @@ pub struct TraceModel {
     pub unoriented: Vec<bool>,
 }
 
-fn radius_of_gyration(p: &[V3]) -> f64 {
-    let c = centroid(p);
-    (p.iter().map(|q| dot(sub(*q, c), sub(*q, c))).sum::<f64>() / p.len().max(1) as f64).sqrt()
-}
-
 /// Step 1: template CAs on the query positions they align to; then, where no template aligns,
 /// on the positions their extensions reach (in template order). `ranked` are all the hits
 /// (choose.rs), in rank order: the bridges that orient a further template sharing too few
@@ -83,7 +78,7 @@ pub fn raw_model(lib: &Library, query_len: usize, chosen: &[Scored], ranked: &[S
             let first_new = s.hit.pairs.iter().find(|p| ca[p.0].is_none()).map_or(0, |p| p.0);
             let neighbour = (0..query_len).filter(|&i| ca[i].is_some()).min_by_key(|&i| i.abs_diff(first_new));
             let dir = neighbour.and_then(|i| unit(sub(ca[i].unwrap_or(cm), cm))).unwrap_or([1.0, 0.0, 0.0]);
-            let gap = radius_of_gyration(&placed) + radius_of_gyration(&new) + 4.0;
+            let gap = crate::geometry::radius_of_gyration(&placed) + crate::geometry::radius_of_gyration(&new) + 4.0;
             crate::geometry::superpose::Transform { rot: crate::geometry::superpose::Transform::IDENTITY.rot, shift: sub(add(cm, scale(dir, gap)), cn) }
         };
         for (k, &(q, j)) in s.hit.pairs.iter().enumerate() {

@@ -58,3 +58,18 @@ impl XorShift {
         (0..len).map(|_| webfold::sequence::ALPHABET[self.below(20)] as char).collect()
     }
 }
+
+/// A float32 tensor of a parity fixture (tests/fixtures/*.safetensors), flattened.
+#[allow(dead_code)]
+pub fn fixture_floats(st: &safetensors::SafeTensors, name: &str) -> Vec<f32> {
+    let view = st.tensor(name).unwrap_or_else(|e| panic!("fixture lacks {name}: {e}"));
+    assert_eq!(view.dtype(), safetensors::Dtype::F32, "{name} must be f32");
+    view.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect()
+}
+
+/// The int32 token tensor of a parity fixture, as D1 tokens.
+#[allow(dead_code)]
+pub fn fixture_tokens(st: &safetensors::SafeTensors, name: &str) -> Vec<u8> {
+    let view = st.tensor(name).unwrap_or_else(|e| panic!("fixture lacks {name}: {e}"));
+    view.data().chunks_exact(4).map(|b| i32::from_le_bytes(b.try_into().unwrap()) as u8).collect()
+}
