@@ -741,7 +741,7 @@ fn templates_benchmark(args: TemplatesBenchmarkArgs) -> Result<(), String> {
     let no_template = |sequence: &str, exclude: &[String]| {
         if use_assembly && webfold::assembly::can_assemble(sequence.len()) {
             let o = webfold::assembly::AssemblyOptions { exclude: exclude.to_vec(), ..assembly.clone() };
-            let m = webfold::assembly::assemble(webfold::assembly::data(&t), &t.library, sequence, None, &o, &mut |_, _| {});
+            let m = webfold::assembly::assemble(webfold::assembly::data(&t), &t.library, sequence, Some(&webfold::assembly::predicted_ss3(sequence)), &o, &mut |_, _| {});
             (m.structure, m.estimated_tm)
         } else {
             (predictor.predict_sequence(sequence, &webfold::sequence::tokens(sequence)), webfold::templates::confidence::network_estimated_tm())

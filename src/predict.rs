@@ -120,7 +120,7 @@ pub fn template_model(record: &Record, source: &TemplateSource) -> Result<Predic
 /// The fragment-assembly model of `record` (src/assembly), with `why` (the remark lines that
 /// say why no template was used) before its own remarks.
 pub fn assembly_model(record: &Record, t: &Templates, options: &AssemblyOptions, why: Vec<String>, progress: &mut dyn FnMut(usize, usize)) -> Prediction {
-    let m = crate::assembly::assemble(crate::assembly::data(t), &t.library, &record.sequence, None, options, progress);
+    let m = crate::assembly::assemble(crate::assembly::data(t), &t.library, &record.sequence, Some(&crate::assembly::predicted_ss3(&record.sequence)), options, progress);
     let mut remarks = why;
     remarks.extend(crate::assembly::remarks(&m, options));
     Prediction { structure: m.structure, templates: Vec::new(), remarks, estimated_tm: m.estimated_tm, method: Method::Assembly }

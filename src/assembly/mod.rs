@@ -111,6 +111,12 @@ pub struct Prepared<'a> {
     pub options: AssemblyOptions,
 }
 
+/// Secondary structure (helix, strand, other) predicted for `sequence` by the local-structure
+/// network (src/local): the fragment picker's secondary-structure term.
+pub fn predicted_ss3(sequence: &str) -> Vec<[f32; 3]> {
+    crate::local::built_in().predict(&crate::sequence::tokens(sequence)).ss3
+}
+
 /// Picks the fragments and counts the energy for `sequence` (upper case).
 pub fn prepare<'a>(data: &'a AssemblyData, lib: &'a Library, sequence: &str, ss3: Option<&[[f32; 3]]>, options: &AssemblyOptions) -> Prepared<'a> {
     let fragments = fragments::pick(lib, &data.fragment_library, sequence.as_bytes(), ss3, &options.exclude);

@@ -42,6 +42,15 @@ impl LocalStructure {
     }
 }
 
+/// The shipped weights (`weights/local.safetensors`), built into the CLI and the wasm module.
+pub const BUILT_IN: &[u8] = include_bytes!("../../weights/local.safetensors");
+
+/// The network with the shipped weights. They are checked by `tests/local_parity.rs` (every
+/// tensor read, labels as documented), so failing to read them is a broken build, not input.
+pub fn built_in() -> LocalPredictor {
+    LocalPredictor::from_bytes(BUILT_IN).expect("the built-in local-structure weights load (tests/local_parity.rs)")
+}
+
 /// The loaded network, ready to predict.
 pub struct LocalPredictor {
     net: LocalNet,
