@@ -295,6 +295,103 @@ pub fn template_markdown(rows: &[TemplateBenchRow], load: Duration, library_byte
     out
 }
 
+/// One fragment-assembly timing row of `webfold bench` (one run: an assembly takes seconds to
+/// minutes and is deterministic, so repeats would measure the same work again).
+#[derive(Debug, Clone)]
+pub struct AssemblyBenchRow {
+    /// Library chain used as the query (one without any hit once its own entry is excluded), and
+    /// its length.
+    pub query: String,
+    pub length: usize,
+    pub decoys: usize,
+    pub threads: usize,
+    /// The template search that finds nothing (what a prediction spends before assembling).
+    pub search: Duration,
+    /// Local-structure prediction, fragment picking and energy tables.
+    pub prepare: Duration,
+    /// The Monte Carlo trajectories.
+    pub trajectories: Duration,
+    /// Choice of the model and the full-atom steps.
+    pub finish: Duration,
+    pub peak_host_bytes: Option<usize>,
+}
+
+impl AssemblyBenchRow {
+    pub fn total(&self) -> Duration {
+        self.search + self.prepare + self.trajectories + self.finish
+    }
+}
+
+/// Times the fragment assembly (src/assembly) with its default options on `threads` threads:
+/// for each length, the library chain of nearest length that has no hit at all (not even a
+/// tentative one) once its own entry is excluded is the query, assembled with that entry
+/// excluded. The library's assembly tables are built before the first row (once per library,
+/// reported by the caller as part of loading).
+pub fn assembly_rows(t: &crate::templates::Templates, lengths: &[usize], threads: usize, memory: Option<&dyn HostMemory>) -> Vec<AssemblyBenchRow> {
+    use crate::assembly::{data, decoys_for_length, predicted_ss3, prepare, AssemblyOptions};
+    use crate::templates::{search::search, SearchOptions};
+    let lib = &t.library;
+    let tables = data(t);
+    let mut rows = Vec::new();
+    for &len in lengths {
+        let mut order: Vec<usize> = (0..lib.len()).collect();
+        order.sort_by_key(|&i| (lib.sequence(i).len().abs_diff(len), i));
+        for &k in order.iter().take(200) {
+            let seq = String::from_utf8_lossy(lib.sequence(k)).into_owned();
+            let exclude = vec![lib.entry(k).to_string()];
+            let search_options = SearchOptions { exclude: exclude.clone(), ..SearchOptions::default() };
+            let s = Instant::now();
+            let hits = search(lib, &t.index, seq.as_bytes(), &search_options);
+            let search_time = s.elapsed();
+            if !hits.is_empty() || !crate::assembly::can_assemble(seq.len()) {
+                continue;
+            }
+            let options = AssemblyOptions { exclude, threads, ..AssemblyOptions::default() };
+            if let Some(m) = memory {
+                m.reset_peak();
+            }
+            let s = Instant::now();
+            let ss3 = predicted_ss3(&seq);
+            let prepared = prepare(tables, lib, &seq, Some(&ss3), &options);
+            let prepare_time = s.elapsed();
+            let s = Instant::now();
+            let decoys = prepared.decoys(&mut |_, _| {});
+            let trajectories = s.elapsed();
+            let s = Instant::now();
+            std::hint::black_box(prepared.finish(&decoys));
+            let finish = s.elapsed();
+            let peak_host_bytes = memory.map(|m| m.peak_above_reset());
+            rows.push(AssemblyBenchRow {
+                query: lib.name(k).to_string(),
+                length: seq.len(),
+                decoys: decoys_for_length(options.decoys, seq.len()),
+                threads,
+                search: search_time,
+                prepare: prepare_time,
+                trajectories,
+                finish,
+                peak_host_bytes,
+            });
+            break;
+        }
+    }
+    rows
+}
+
+/// The assembly rows as markdown.
+pub fn assembly_markdown(rows: &[AssemblyBenchRow], tables: Duration) -> String {
+    let mut out = format!("Fragment assembly (default options; the library's assembly tables built once in {} ms):\n\n", ms(tables));
+    out.push_str("| query (own entry excluded, no hit) | L | trajectories | threads | search ms | fragments and energy ms | trajectories ms | model ms | total s | peak host MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for r in rows {
+        let mem = r.peak_host_bytes.map_or("n/a".to_string(), |b| format!("{:.1}", b as f64 / (1 << 20) as f64));
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1} | {} |\n",
+            r.query, r.length, r.decoys, r.threads, ms(r.search), ms(r.prepare), ms(r.trajectories), ms(r.finish), r.total().as_secs_f64(), mem
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -164,6 +164,10 @@ struct BenchArgs {
     /// Another template library (.wftl) instead of the built-in one
     #[arg(long, value_name = "FILE")]
     template_library: Option<PathBuf>,
+    /// Lengths at which the fragment assembly is timed (one run each, on every hardware
+    /// thread), comma-separated; off: not timed. Needs the template library (--templates on)
+    #[arg(long, value_name = "L,...|off", default_value = "150,300")]
+    assembly_lengths: String,
 }
 
 /// Search every record against the template library; print the hits as TSV.
@@ -629,6 +633,16 @@ fn bench(args: BenchArgs) -> Result<(), String> {
     let repeats = r.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| format!("--repeats: '{r}' is not a positive integer"))?;
     let options = BenchOptions { lengths, repeats };
     let time_templates = on_off(&args.templates)?;
+    let assembly_lengths: Option<Vec<usize>> = match args.assembly_lengths.trim() {
+        "off" => None,
+        list => Some(
+            list.split(',')
+                .map(|x| x.trim().parse::<usize>().ok().filter(|&n| webfold::assembly::can_assemble(n)).ok_or_else(|| {
+                    format!("--assembly-lengths: '{x}' is not a length the assembly runs at ({}-{} residues) nor 'off'", webfold::assembly::MIN_LENGTH, webfold::assembly::MAX_LENGTH)
+                }))
+                .collect::<Result<_, _>>()?,
+        ),
+    };
     let weights = read_weights(args.weights.as_deref())?;
     #[allow(unused_mut)]
     let mut backends: Vec<(&str, burn::tensor::Device)> = vec![("flex (CPU)", burn::tensor::Device::flex())];
@@ -665,6 +679,13 @@ fn bench(args: BenchArgs) -> Result<(), String> {
         let probe = counting::Probe;
         let rows = webfold::bench::template_rows(&t, &options.lengths, options.repeats, Some(&probe));
         print!("\n{}", webfold::bench::template_markdown(&rows, load, bytes));
+        if let Some(lengths) = assembly_lengths {
+            let s = std::time::Instant::now();
+            webfold::assembly::data(&t);
+            let tables = s.elapsed();
+            let rows = webfold::bench::assembly_rows(&t, &lengths, threads, Some(&probe));
+            print!("\n{}", webfold::bench::assembly_markdown(&rows, tables));
+        }
     }
     Ok(())
 }

@@ -29,6 +29,8 @@ const STEP_RANGE: (f64, f64) = (3.6, 4.0);
 /// Scores are kept as integers of 1/SCALE half-bit so that sums are exact on every platform.
 const SCALE: f64 = 8.0;
 /// Weight of the secondary-structure term, in half bits per natural-log unit of probability.
+/// On the tuning sample (docs/ASSEMBLY.md, Tuning; 20 trajectories): weight 1, 2, 4 gave mean
+/// TM-score 0.239, 0.257, 0.247, against 0.234 without the term.
 pub const SS_WEIGHT: f64 = 2.0;
 
 /// Secondary structure of a residue from its CA geometry: helix, strand, other (the order of
