@@ -10,11 +10,17 @@
 //! - [`check`]`(text, options)`: the input (every record) and the template options, validated
 //!   without predicting; the records' ids and lengths.
 //! - [`predict`]`(text, options, index)` (async): parses the text with the same rules as the CLI
-//!   (`src/sequence.rs`) and predicts record `index` the way `webfold predict` does: on
-//!   templates when they are on, the library is loaded and it has one ([`template_model`]),
-//!   otherwise by fragment assembly from the library ([`assembly_model`]), or with the network
-//!   when templates are off or the library is missing. Returns the PDB and mmCIF texts exactly as `webfold predict
-//!   --format both` writes them. The page calls it once per record (a batch).
+//!   (`src/sequence.rs`) and predicts record `index` the way `webfold predict` does, with the
+//!   CLI's engine choice (predict::choose_engine): on templates when they are on, the library is
+//!   loaded and it has one, otherwise by fragment assembly from the library, or with the network
+//!   when templates are off or the library is missing. Returns the PDB and mmCIF texts exactly
+//!   as `webfold predict --format both` writes them. The page calls it once per record (a batch).
+//!   For the assembly it returns early (`pending: "assembly"`, the number of trajectories):
+//! - [`trajectories`]`(text, options, index, from, to)`: trajectories `from..to` of that
+//!   assembly, packed (energy and CA trace each), on any worker with the library loaded: the
+//!   page runs them on several Web Workers at once (www/pool.js);
+//! - [`finish_assembly`]`(index, packed)`: every trajectory in order -> the model, as [`predict`]
+//!   returns it (the same PDB as the CLI's).
 //! - [`archive`]`(files, stamp)`: the files of a batch in one zip ([`crate::archive`]).
 //!
 //! Parse errors, option errors, weight and library errors and device failures come back as JS
