@@ -148,8 +148,9 @@ pub const TENTATIVE_BEFORE_ASSEMBLY: f64 = 0.01;
 
 /// What the engine choice settled on for one record, before the long part runs.
 pub enum Engine {
-    /// A template model (confident or tentative templates), already built.
-    Templates(Prediction),
+    /// A template model (confident or tentative templates), already built (boxed: the other
+    /// variants are a few remark lines).
+    Templates(Box<Prediction>),
     /// Fragment assembly; the remark lines that say why no template was used.
     Assembly(Vec<String>),
     /// The network; the remark lines that say why.
@@ -163,7 +164,7 @@ pub enum Engine {
 /// several workers, so the choice is made here and the assembly run by the caller.
 pub fn choose_engine(record: &Record, source: &TemplateSource, choice: MethodChoice, assembly: Option<(&Templates, &AssemblyOptions)>) -> Engine {
     let from_templates = |r: Result<Prediction, Vec<String>>| match r {
-        Ok(p) => Engine::Templates(p),
+        Ok(p) => Engine::Templates(Box::new(p)),
         Err(why) => Engine::Network(why),
     };
     let can_assemble = assembly.is_some() && choice != MethodChoice::Network && crate::assembly::can_assemble(record.len());
@@ -175,7 +176,7 @@ pub fn choose_engine(record: &Record, source: &TemplateSource, choice: MethodCho
         (_, TemplateSource::Library(lib, search)) => {
             let confident = SearchOptions { tentative_evalue: search.tentative_evalue.min(TENTATIVE_BEFORE_ASSEMBLY), ..(*search).clone() };
             match template_model(record, &TemplateSource::Library(lib, &confident)) {
-                Ok(p) => return Engine::Templates(p),
+                Ok(p) => return Engine::Templates(Box::new(p)),
                 Err(remarks) => remarks,
             }
         }
@@ -188,7 +189,7 @@ pub fn choose_engine(record: &Record, source: &TemplateSource, choice: MethodCho
 /// after each); `Err` with the remarks that say why when only the network is left.
 pub fn model_before_network(record: &Record, source: &TemplateSource, choice: MethodChoice, assembly: Option<(&Templates, &AssemblyOptions)>, progress: &mut dyn FnMut(usize, usize)) -> Result<Prediction, Vec<String>> {
     match choose_engine(record, source, choice, assembly) {
-        Engine::Templates(p) => Ok(p),
+        Engine::Templates(p) => Ok(*p),
         Engine::Network(why) => Err(why),
         Engine::Assembly(why) => match assembly {
             Some((t, options)) => Ok(assembly_model(record, t, options, why, progress)),

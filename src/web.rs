@@ -37,7 +37,7 @@ use wasm_bindgen::prelude::*;
 use crate::archive::{zip_archive, ArchiveFile, Stamp};
 use crate::model::flops::flops;
 use crate::page::{assembly_note, network_note, template_note, template_settings, template_source, LibraryState, TemplateInput, TemplateSettings};
-use crate::assembly::{AssemblyOptions, Prepared, PreparedQuery};
+use crate::assembly::{packed, AssemblyOptions, Prepared, PreparedQuery};
 use crate::predict::{assembly_prediction, choose_engine, prepare_assembly, structure_from_network, Engine, MethodChoice, Prediction, Predictor};
 use crate::sequence::{parse, ParseOptions, Record, MAX_LEN};
 use crate::templates::Templates;
@@ -277,7 +277,7 @@ pub async fn predict(text: String, options: JsValue, index: usize) -> Result<JsV
         }
         Engine::Templates(p) => {
             let note = template_note(&settings, &p.templates);
-            (p, note, 0.0, 0.0)
+            (*p, note, 0.0, 0.0)
         }
         Engine::Network(remarks) => {
             let (atoms, plddt) = predictor.network_async(&record.tokens).await.map_err(js_error)?;
@@ -338,12 +338,6 @@ thread_local! {
     static QUERY: RefCell<Option<CachedQuery>> = const { RefCell::new(None) };
 }
 
-/// Numbers per trajectory in [`trajectories`]' output for `len` residues: the energy, then the
-/// CA trace (x, y, z per residue).
-fn packed_len(len: usize) -> usize {
-    1 + 3 * len
-}
-
 /// Runs trajectories `from..to` (0-based, `to` excluded) of the assembly of record `index` of
 /// `text` with the template `options` (as [`predict`] would run them: trajectory k has seed
 /// 1 + k) and returns them packed in a Float64Array: per trajectory its energy, then its CA
@@ -365,11 +359,9 @@ pub fn trajectories(text: &str, options: JsValue, index: usize, from: usize, to:
         return Err(js_error(format!("trajectories {from}..{to} asked for, but this assembly runs 0..{n}")));
     }
     let prepared = cached_prepared(&record, &templates, &options);
-    let mut out = Vec::with_capacity((to - from) * packed_len(record.len()));
+    let mut out = Vec::with_capacity((to - from) * packed::per_decoy(record.len()));
     for k in from..to {
-        let d = prepared.decoy(k);
-        out.push(d.energy);
-        out.extend(d.ca.iter().flatten());
+        packed::pack_into(&mut out, &prepared.decoy(k));
     }
     let query = prepared.into_query();
     QUERY.with(|q| *q.borrow_mut() = Some(CachedQuery { sequence: record.sequence.clone(), exclude: options.exclude.clone(), library: templates.clone(), query }));
@@ -391,40 +383,24 @@ fn cached_prepared<'a>(record: &Record, templates: &'a Templates, options: &Asse
 /// Finishes the assembly [`predict`] left pending for record `index` from every trajectory,
 /// packed as [`trajectories`] returns them and concatenated in trajectory order (0..decoys):
 /// the decoys' consensus picks the model, which is made full-atom. Returns [`predict`]'s
-/// result object. A JS error when no assembly of that record is pending or `packed` does not
-/// hold exactly `decoys` trajectories of finite numbers.
+/// result object. A JS error when no assembly of that record is pending or `decoys` does not
+/// hold exactly as many trajectories as that assembly runs, all finite numbers.
 #[wasm_bindgen]
-pub fn finish_assembly(index: usize, packed: &[f64]) -> Result<JsValue, JsValue> {
+pub fn finish_assembly(index: usize, decoys: &[f64]) -> Result<JsValue, JsValue> {
     let pending = PENDING.with(|p| p.borrow_mut().take()).ok_or_else(|| js_error("no assembly is waiting for its trajectories (call predict first)"))?;
     if pending.index != index {
         let msg = format!("the trajectories are for record {}, but the assembly of record {} is waiting", index + 1, pending.index + 1);
         PENDING.with(|p| *p.borrow_mut() = Some(pending));
         return Err(js_error(msg));
     }
-    let (traces, energies) = unpack_decoys(packed, pending.decoys, pending.record.len()).map_err(js_error)?;
-    let trace_refs: Vec<&[crate::geometry::V3]> = traces.iter().map(|t| t.as_slice()).collect();
+    let decoys = packed::unpack(decoys, pending.decoys, pending.record.len()).map_err(js_error)?;
     let t1 = js_sys::Date::now();
-    let model = crate::assembly::finish(&pending.templates.library, &pending.record.sequence, &trace_refs, &energies);
+    let model = crate::assembly::finish(&pending.templates.library, &pending.record.sequence, &decoys.trace_refs(), &decoys.energies);
     let prediction = assembly_prediction(model, &pending.options, pending.why);
     let note = Some(assembly_note(&pending.settings));
     // An assembled model's time (search, trajectories on every worker, finish) is in template_ms.
     let timing = Timing { t0: pending.t0, t1: js_sys::Date::now().max(t1), model_ms: 0.0, gflop: 0.0 };
     result_object(index, &pending.record, &prediction, note, pending.backend, timing)
-}
-
-/// The CA traces and energies of `decoys` trajectories of `len` residues packed as
-/// [`trajectories`] returns them, or why `packed` is not that.
-fn unpack_decoys(packed: &[f64], decoys: usize, len: usize) -> Result<(Vec<Vec<crate::geometry::V3>>, Vec<f64>), String> {
-    let per = packed_len(len);
-    if packed.len() != decoys * per {
-        return Err(format!("the trajectories hold {} numbers, but {decoys} trajectories of {len} residues are {} ({per} each: the energy, then x, y, z per residue)", packed.len(), decoys * per));
-    }
-    if let Some(k) = packed.iter().position(|x| !x.is_finite()) {
-        return Err(format!("trajectory {} holds a number that is not finite ({})", k / per, packed[k]));
-    }
-    let traces = packed.chunks_exact(per).map(|c| c[1..].chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect()).collect();
-    let energies = packed.chunks_exact(per).map(|c| c[0]).collect();
-    Ok((traces, energies))
 }
 
 /// The wasm linear memory in bytes (it only grows: the peak), for the benchmark's helper rows.

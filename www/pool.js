@@ -120,7 +120,7 @@ export class TrajectoryPool {
 
   // A helper that fails is stopped and dropped; its trajectory goes back to the queue, so the
   // primary (always a runner) and the other helpers finish the job. A new helper replaces it
-  // at the next prediction.
+  // when the next assembly starts (one try per assembly: no restart loop).
   helperFailed(h, why) {
     if (h.failed) return;
     h.failed = true;

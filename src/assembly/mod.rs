@@ -17,6 +17,7 @@ pub mod chain;
 pub mod energy;
 pub mod fragments;
 pub mod monte_carlo;
+pub mod packed;
 pub mod select;
 
 use crate::geometry::atoms::Structure;
