@@ -193,20 +193,46 @@ function assemblyQuery(len) {
   throw new Error(`no assembly query of ${len} residues (at most ${t0957.length})`);
 }
 
+// CPU seconds used so far by the browser whose profile is PROFILE and all its child processes
+// (Linux /proc; the workers are threads of its renderer). On a machine shared with other jobs
+// the wall time depends on them; the CPU time much less. null where /proc is unavailable.
+function browserCpuSeconds(profile) {
+  try {
+    const procs = new Map();
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        procs.set(pid, { ppid: f[1], cpu: (Number(f[11]) + Number(f[12])) / 100, root: cmd.includes(`--user-data-dir=${profile}`) && !cmd.includes('--type=') });
+      } catch (_) { /* the process ended meanwhile */ }
+    }
+    const root = [...procs].find(([, p]) => p.root);
+    if (!root) return null;
+    const inTree = (pid) => { for (let p = pid; p && procs.has(p); p = procs.get(p).ppid) if (p === root[0]) return true; return false; };
+    return [...procs].filter(([pid]) => inTree(pid)).reduce((sum, [, p]) => sum + p.cpu, 0);
+  } catch (_) {
+    return null;
+  }
+}
+
 // One assembly: wall time from the Predict click to the result, with the page's numbers.
-async function assembleOnce(page, q) {
+async function assembleOnce(page, q, profile) {
   await page.getByLabel('Sequence').fill(`>${q.id}\n${q.seq}`);
   await page.evaluate(() => { document.body.dataset.state = ''; });
+  const cpu0 = browserCpuSeconds(profile);
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Predict', exact: true }).click();
   await page.waitForFunction(() => document.body.dataset.state === 'done' || !document.getElementById('error').hidden, null, { timeout: 1_800_000, polling: 100 });
   const wall = Date.now() - t0;
+  const cpu1 = browserCpuSeconds(profile);
+  const cpu = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
   const err = await page.locator('#error').evaluate((e) => (e.hidden ? '' : e.textContent));
   if (err) throw new Error(`${q.id}: ${err}`);
   const d = await page.locator('#summary').evaluate((e) => ({ ...e.dataset }));
   if (d.method !== 'assembly') throw new Error(`${q.id}: not assembled (method ${d.method}): pick a query without a template`);
   const warnings = await page.locator('#warnings').evaluate((e) => (e.hidden ? '' : e.textContent));
-  return { wall, workers: Number(d.workers), helpers: JSON.parse(d.helpers), memory: Number(d.wasmMemoryBytes), warnings };
+  return { wall, cpu, workers: Number(d.workers), helpers: JSON.parse(d.helpers), memory: Number(d.wasmMemoryBytes), warnings };
 }
 
 async function benchAssembly(server, tmp) {
@@ -220,10 +246,10 @@ async function benchAssembly(server, tmp) {
     await libraryReady(page, 300_000);
     for (const [i, len] of ASSEMBLY_LENGTHS.entries()) {
       const q = assemblyQuery(len);
-      const r = await assembleOnce(page, q);
+      const r = await assembleOnce(page, q, profile);
       // The first prediction of the page starts the helpers (their load overlaps the search).
       rows.push({ ...r, id: q.id, len: q.seq.length, first: i === 0, cores });
-      log(`assembly ${q.id}: ${(r.wall / 1000).toFixed(1)} s on ${r.workers} workers; helpers ${JSON.stringify(r.helpers)}${r.warnings ? `; ${r.warnings}` : ''}`);
+      log(`assembly ${q.id}: ${(r.wall / 1000).toFixed(1)} s (browser CPU ${r.cpu === null ? '?' : r.cpu.toFixed(1)} s) on ${r.workers} workers; helpers ${JSON.stringify(r.helpers)}${r.warnings ? `; ${r.warnings}` : ''}`);
     }
   } finally {
     await context.close();
@@ -233,13 +259,13 @@ async function benchAssembly(server, tmp) {
 
 function printAssembly(rows) {
   const mib = (x) => (x / 2 ** 20).toFixed(0);
-  console.log(`\nFragment assembly without a template (CPU backend, template library on; navigator.hardwareConcurrency ${rows[0].cores}${HELPERS !== null ? `, ?helpers=${HELPERS}` : ''}):\n`);
-  console.log('| query | L | Predict -> model s | workers that ran trajectories | helper load s | wasm heap MiB, primary | wasm heap MiB, each helper |');
-  console.log('|---|---:|---:|---:|---|---:|---|');
+  console.log(`\nFragment assembly without a template (CPU backend, template library on; navigator.hardwareConcurrency ${rows[0].cores}${HELPERS !== null ? `, ?helpers=${HELPERS}` : ''}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end):\n`);
+  console.log('| query | L | Predict -> model s | browser CPU s (all processes) | workers that ran trajectories | helper load s | wasm heap MiB, primary | wasm heap MiB, each helper |');
+  console.log('|---|---:|---:|---:|---:|---|---:|---|');
   for (const r of rows) {
     const load = r.helpers.map((h) => (h.load_ms / 1000).toFixed(1)).join(', ') || '-';
     const heaps = r.helpers.map((h) => mib(h.wasm_memory_bytes)).join(', ') || '-';
-    console.log(`| ${r.id}${r.first ? ' (first prediction: helpers start)' : ''} | ${r.len} | ${(r.wall / 1000).toFixed(1)} | ${r.workers} | ${load} | ${mib(r.memory)} | ${heaps} |`);
+    console.log(`| ${r.id}${r.first ? ' (first prediction: helpers start)' : ''} | ${r.len} | ${(r.wall / 1000).toFixed(1)} | ${r.cpu === null ? '-' : r.cpu.toFixed(1)} | ${r.workers} | ${load} | ${mib(r.memory)} | ${heaps} |`);
   }
 }
 
