@@ -122,7 +122,7 @@ build_web() {
   local tmp="$out.tmp"
   rm -rf "$tmp"
   mkdir -p "$tmp/pkg" "$tmp/vendor" "$tmp/weights" "$tmp/templates"
-  cp www/index.html www/main.js www/worker.js www/style.css "$tmp/"
+  cp www/index.html www/main.js www/pool.js www/worker.js www/style.css "$tmp/"
   cp "$stage/webfold.js" "$stage/webfold_bg.wasm" "$tmp/pkg/"
   cp node_modules/3dmol/build/3Dmol-min.js "$tmp/vendor/"
   cp node_modules/3dmol/LICENSE "$tmp/vendor/3Dmol-LICENSE.txt" 2>/dev/null || true

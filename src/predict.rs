@@ -120,7 +120,20 @@ pub fn template_model(record: &Record, source: &TemplateSource) -> Result<Predic
 /// The fragment-assembly model of `record` (src/assembly), with `why` (the remark lines that
 /// say why no template was used) before its own remarks.
 pub fn assembly_model(record: &Record, t: &Templates, options: &AssemblyOptions, why: Vec<String>, progress: &mut dyn FnMut(usize, usize)) -> Prediction {
-    let m = crate::assembly::assemble(crate::assembly::data(t), &t.library, &record.sequence, Some(&crate::assembly::predicted_ss3(&record.sequence)), options, progress);
+    let prepared = prepare_assembly(record, t, options);
+    let decoys = prepared.decoys(progress);
+    assembly_prediction(prepared.finish(&decoys), options, why)
+}
+
+/// The fragments and energy tables of `record`'s assembly: the same for the CLI, the page's
+/// single worker and each of its helper workers (which run some of the trajectories each).
+pub fn prepare_assembly<'a>(record: &Record, t: &'a Templates, options: &AssemblyOptions) -> crate::assembly::Prepared<'a> {
+    let ss3 = crate::assembly::predicted_ss3(&record.sequence);
+    crate::assembly::prepare(crate::assembly::data(t), &t.library, &record.sequence, Some(&ss3), options)
+}
+
+/// The prediction made of an assembled model, with `why` before the assembly's own remarks.
+pub fn assembly_prediction(m: crate::assembly::AssemblyModel, options: &AssemblyOptions, why: Vec<String>) -> Prediction {
     let mut remarks = why;
     remarks.extend(crate::assembly::remarks(&m, options));
     Prediction { structure: m.structure, templates: Vec::new(), remarks, estimated_tm: m.estimated_tm, method: Method::Assembly }
@@ -133,32 +146,57 @@ pub fn assembly_model(record: &Record, t: &Templates, options: &AssemblyOptions,
 /// Assembly or tentative templates).
 pub const TENTATIVE_BEFORE_ASSEMBLY: f64 = 0.01;
 
+/// What the engine choice settled on for one record, before the long part runs.
+pub enum Engine {
+    /// A template model (confident or tentative templates), already built (boxed: the other
+    /// variants are a few remark lines).
+    Templates(Box<Prediction>),
+    /// Fragment assembly; the remark lines that say why no template was used.
+    Assembly(Vec<String>),
+    /// The network; the remark lines that say why.
+    Network(Vec<String>),
+}
+
 /// The engine choice shared by the CLI and the page, up to the network: a template at the
 /// E-value cutoff, or a tentative one at E <= [`TENTATIVE_BEFORE_ASSEMBLY`]; else fragment
 /// assembly (when `assembly` is given, `choice` allows it and the length fits); else the
-/// weaker tentative templates; `Err` with the remarks that say why when only the network is
-/// left.
-pub fn model_before_network(record: &Record, source: &TemplateSource, choice: MethodChoice, assembly: Option<(&Templates, &AssemblyOptions)>, progress: &mut dyn FnMut(usize, usize)) -> Result<Prediction, Vec<String>> {
-    let assemble = match assembly {
-        Some(a) if choice != MethodChoice::Network && crate::assembly::can_assemble(record.len()) => Some(a),
-        _ => None,
+/// weaker tentative templates; else the network. The page runs the assembly's trajectories on
+/// several workers, so the choice is made here and the assembly run by the caller.
+pub fn choose_engine(record: &Record, source: &TemplateSource, choice: MethodChoice, assembly: Option<(&Templates, &AssemblyOptions)>) -> Engine {
+    let from_templates = |r: Result<Prediction, Vec<String>>| match r {
+        Ok(p) => Engine::Templates(Box::new(p)),
+        Err(why) => Engine::Network(why),
     };
-    let Some((t, options)) = assemble else {
-        return template_model(record, source);
-    };
+    let can_assemble = assembly.is_some() && choice != MethodChoice::Network && crate::assembly::can_assemble(record.len());
+    if !can_assemble {
+        return from_templates(template_model(record, source));
+    }
     let why = match (choice, source) {
         (MethodChoice::Assembly, _) => vec!["NO TEMPLATE SEARCH (FRAGMENT ASSEMBLY ASKED FOR)".to_string()],
         (_, TemplateSource::Library(lib, search)) => {
             let confident = SearchOptions { tentative_evalue: search.tentative_evalue.min(TENTATIVE_BEFORE_ASSEMBLY), ..(*search).clone() };
             match template_model(record, &TemplateSource::Library(lib, &confident)) {
-                Ok(p) => return Ok(p),
+                Ok(p) => return Engine::Templates(Box::new(p)),
                 Err(remarks) => remarks,
             }
         }
-        (_, TemplateSource::Off(_)) => return template_model(record, source),
+        (_, TemplateSource::Off(_)) => return from_templates(template_model(record, source)),
     };
-    let why: Vec<String> = why.into_iter().filter(|r| !r.starts_with("STRUCTURE IS THE NETWORK")).collect();
-    Ok(assembly_model(record, t, options, why, progress))
+    Engine::Assembly(why.into_iter().filter(|r| !r.starts_with("STRUCTURE IS THE NETWORK")).collect())
+}
+
+/// [`choose_engine`], with the assembly run here (all trajectories, `progress(done, total)`
+/// after each); `Err` with the remarks that say why when only the network is left.
+pub fn model_before_network(record: &Record, source: &TemplateSource, choice: MethodChoice, assembly: Option<(&Templates, &AssemblyOptions)>, progress: &mut dyn FnMut(usize, usize)) -> Result<Prediction, Vec<String>> {
+    match choose_engine(record, source, choice, assembly) {
+        Engine::Templates(p) => Ok(*p),
+        Engine::Network(why) => Err(why),
+        Engine::Assembly(why) => match assembly {
+            Some((t, options)) => Ok(assembly_model(record, t, options, why, progress)),
+            // Not reached: choose_engine picks the assembly only when it is given.
+            None => Err(why),
+        },
+    }
 }
 
 /// A loaded model on a device.

@@ -146,3 +146,50 @@ fn assembled_models_are_physically_sane() {
     assert!(r.atom_clashes_per_1000() <= 10.0, "{:.1} clashes per 1000 atoms", r.atom_clashes_per_1000());
     assert!(r.improbable_percent() <= 5.0, "{:.1}% improbable phi/psi", r.improbable_percent());
 }
+
+/// The page's way (src/web.rs, www/pool.js): each trajectory run on its own (in any order, on
+/// any worker), packed as flat numbers, put back in trajectory order and finished elsewhere,
+/// gives the model `assemble` gives in one go; the query's prepared part survives being kept
+/// between calls.
+#[test]
+fn trajectories_run_apart_and_packed_give_the_same_model() {
+    let t = templates();
+    let (seq, entry) = library_chain(t.library.name((0..t.library.len()).find(|&c| (50..=70).contains(&t.library.sequence(c).len())).unwrap()));
+    let options = AssemblyOptions { exclude: vec![entry], ..quick(1) };
+    let whole = assembly::assemble(assembly::data(t), &t.library, &seq, None, &options, &mut |_, _| {});
+    let prepared = assembly::prepare(assembly::data(t), &t.library, &seq, None, &options);
+    let n = prepared.decoy_count();
+    assert_eq!(n, assembly::decoy_count(&options, seq.len()));
+    // Kept between calls as the page's workers keep it.
+    let prepared = assembly::Prepared::from_query(assembly::data(t), &t.library, prepared.into_query());
+    let mut parts: Vec<(usize, Vec<f64>)> = (0..n).rev().map(|k| {
+        let mut out = Vec::new();
+        assembly::packed::pack_into(&mut out, &prepared.decoy(k));
+        (k, out)
+    }).collect();
+    parts.sort_by_key(|(k, _)| *k);
+    let all: Vec<f64> = parts.into_iter().flat_map(|(_, p)| p).collect();
+    let decoys = assembly::packed::unpack(&all, n, seq.len()).expect("well-formed");
+    let apart = assembly::finish(&t.library, &seq, &decoys.trace_refs(), &decoys.energies);
+    assert_eq!(apart.structure.ca, whole.structure.ca, "same model as in one go");
+    assert_eq!(apart.structure.plddt, whole.structure.plddt);
+    assert_eq!(apart.agreement, whole.agreement);
+}
+
+/// Packed decoys from JS are checked: a wrong length or a number that is not finite is an
+/// error naming what is wrong, never a panic.
+#[test]
+fn malformed_packed_decoys_are_refused_with_a_message() {
+    let per = assembly::packed::per_decoy(10);
+    assert_eq!(per, 31);
+    let good = vec![1.0; 2 * per];
+    assert!(assembly::packed::unpack(&good, 2, 10).is_ok());
+    let short = assembly::packed::unpack(&good[1..], 2, 10).err().expect("one number short");
+    assert!(short.contains("61 numbers") && short.contains("62"), "{short}");
+    assert!(assembly::packed::unpack(&good, 3, 10).is_err(), "fewer trajectories than asked");
+    assert!(assembly::packed::unpack(&[], 0, 10).is_err(), "no trajectory at all");
+    let mut nan = good.clone();
+    nan[per + 4] = f64::NAN;
+    let msg = assembly::packed::unpack(&nan, 2, 10).err().expect("NaN refused");
+    assert!(msg.starts_with("trajectory 2 holds"), "{msg}");
+}

@@ -1,7 +1,9 @@
 // Page glue: sends the text and the template options to the worker, shows progress, the
 // records of a batch, the template table, the 3D view, the pLDDT plot and the downloads.
 // Parsing, option checks, the template search and model, the network, the PDB and mmCIF texts
-// and the zip archive come from Rust (src/web.rs) via worker.js.
+// and the zip archive come from Rust (src/web.rs) via worker.js; the assembly's trajectories run
+// on several workers (pool.js).
+import { TrajectoryPool } from './pool.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -39,6 +41,15 @@ let batch = null;
 let result = null;   // the record shown
 let viewer = null;
 let libraryState = null;  // the worker's last {type: 'library', ...} message
+// Helper workers that failed during this run (shown with the warnings; their work was redone).
+let helperNotes = [];
+const pool = new TrajectoryPool({
+  onProgress: (p) => {
+    if (running && running.model) { running.model.decoys = p; tick(); }
+  },
+  onHelperFailed: (text) => { helperNotes.push(text); showWarnings(shownWarnings); },
+});
+let shownWarnings = [];
 
 function setBusy(busy) {
   els.predict.disabled = busy;
@@ -53,12 +64,14 @@ function showError(text) {
 }
 
 function showWarnings(list) {
-  els.warnings.replaceChildren(...list.map((w) => {
+  shownWarnings = list;
+  const all = [...list, ...helperNotes];
+  els.warnings.replaceChildren(...all.map((w) => {
     const li = document.createElement('li');
     li.textContent = `Warning: ${w}`;
     return li;
   }));
-  els.warnings.hidden = list.length === 0;
+  els.warnings.hidden = all.length === 0;
 }
 
 function setProgress(text, fraction) {
@@ -131,6 +144,7 @@ function ensureWorker() {
 }
 
 function stopWorker() {
+  pool.stop();
   if (worker) worker.terminate();
   worker = null;
   backendInfo = null;
@@ -171,10 +185,16 @@ function onMessage(m) {
         running.model = m;
         showRecords();
         tick();
-      } else if (m.stage === 'decoys' && running.model) {
-        running.model.decoys = m;
-        tick();
       }
+      break;
+    case 'assembly':
+      // No template: the trajectories run on every worker (pool.js), then the primary finishes.
+      if (!running || m.req !== running.req) break;
+      pool.run(worker, m);
+      break;
+    case 'trajectories':
+    case 'trajectories-error':
+      pool.fromPrimary(m);
       break;
     case 'library':
       showLibrary(m);
@@ -226,7 +246,7 @@ function tick() {
     const which = count > 1 ? `Record ${index + 1} of ${count} (${id}): ` : '';
     const decoys = running.model.decoys;
     const what = decoys
-      ? `no template found: assembling from fragments, trajectory ${decoys.done} of ${decoys.total} (${length} residues)…`
+      ? `no template found: assembling from fragments, ${decoys.done} of ${decoys.total} trajectories done on ${decoys.workers} worker${decoys.workers === 1 ? '' : 's'} (${length} residues)…`
       : templates
         ? `searching the template library; without a template the structure is assembled from fragments (${length} residues)…`
         : `running the model on ${backend} (${length} residues)…`;
@@ -267,6 +287,7 @@ function finish() {
 // A new batch: every record of `text`, with the options as they are now.
 function start(text) {
   showError('');
+  helperNotes = [];
   batch = { text, options: templateOptions(), records: null, results: [], t0: performance.now(), picked: false };
   showRecords();
   run(0);
@@ -280,6 +301,9 @@ function run(from) {
   setProgress('Starting…');
   els.status.textContent = 'Working…';
   ensureWorker().postMessage({ type: 'predict', req, text: batch.text, options: batch.options, from });
+  // Without a template the structure is assembled on every worker: the helpers load the program
+  // and the library while the library is searched (once; they stay for the next predictions).
+  if (batch.options.useTemplates) pool.ensureHelpers();
 }
 
 // The batch's results so far, in record order.
@@ -424,7 +448,7 @@ function showResult(r) {
   const n = batch && batch.records ? batch.records.length : 1;
   const how = r.method === 'templates'
     ? `built on ${r.templates.length === 1 ? 'a template' : `${r.templates.length} templates`}`
-    : r.method === 'assembly' ? 'assembled from fragments of known structures' : `predicted by the network on ${r.backend}`;
+    : r.method === 'assembly' ? `assembled from fragments of known structures (trajectories on ${r.workers} worker${r.workers === 1 ? '' : 's'})` : `predicted by the network on ${r.backend}`;
   const which = n > 1 ? `Record ${r.index + 1} of ${n}, ` : '';
   els.summary.textContent = `${which}${r.id}: ${r.sequence.length} residues, mean pLDDT ${r.mean.toFixed(1)}, estimated TM-score ${r.estimated_tm.toFixed(2)}, ${how} in ${secs} s; ${r.quality}.`;
   // Read by the browser benchmark (tests/browser/bench.mjs).
@@ -432,6 +456,8 @@ function showResult(r) {
     modelMs: r.model_ms.toFixed(1), postMs: r.post_ms.toFixed(1), gflop: r.gflop.toFixed(3),
     templateMs: r.template_ms.toFixed(1), method: r.method,
     wasmMemoryBytes: String(r.wasm_memory_bytes), length: String(r.sequence.length),
+    // The assembly's workers: how many ran trajectories, and each helper's load time and heap.
+    workers: String(r.workers ?? 0), helpers: JSON.stringify(r.helpers ?? []),
   });
   if (n === 1) showWarnings(r.warnings);
   els.download.disabled = false;

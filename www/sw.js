@@ -3,7 +3,7 @@
 // Network first (so a rebuilt page or new weights are picked up when online), cache as fallback.
 const BUILD = '__BUILD_ID__';  // replaced by ./build.sh
 const CACHE = `webfold-${BUILD}`;
-const FILES = ['./', 'index.html', 'main.js', 'worker.js', 'style.css', 'pkg/webfold.js', 'pkg/webfold_bg.wasm',
+const FILES = ['./', 'index.html', 'main.js', 'pool.js', 'worker.js', 'style.css', 'pkg/webfold.js', 'pkg/webfold_bg.wasm',
   'vendor/3Dmol-min.js', 'weights/webfold.safetensors', 'templates/library.wftl'];
 
 self.addEventListener('install', (ev) => {

@@ -1,7 +1,13 @@
 // Web Worker: loads the wasm module, the weights and the template library, runs predictions.
 // All the logic (parsing, option checks, device choice, template search and model, network, PDB
 // text) is in Rust (src/web.rs); this file only moves bytes and messages.
-import wasmInit, { init, check, predict, archive, max_len, version, load_templates, templates_unavailable } from './pkg/webfold.js';
+//
+// Two roles. The primary worker ('configure') loads everything and predicts; when the engine
+// choice is fragment assembly, it asks the page ('assembly') to run the trajectories and waits
+// for them ('decoys'), then finishes the model. Helper workers ('helper', started by
+// www/pool.js) load only the program and the template library. Both run trajectories on request
+// ('trajectories'): each worker is its own wasm instance, so they run in parallel.
+import wasmInit, { init, check, predict, finish_assembly, trajectories, memory_bytes, archive, max_len, version, load_templates, templates_unavailable } from './pkg/webfold.js';
 
 const WEIGHTS_URL = 'weights/webfold.safetensors';
 const LIBRARY_URL = 'templates/library.wftl';
@@ -110,6 +116,49 @@ async function start() {
   return info;
 }
 
+// A helper: the program and the template library only (no weights: it runs trajectories).
+// Resolves to {load_ms, wasm_memory_bytes}; rejects with the reason it cannot help.
+async function startHelper() {
+  const t0 = performance.now();
+  phase = 'loading the program (helper)';
+  await loadWasm();
+  phase = 'loading the template library (helper)';
+  const bytes = await download(LIBRARY_URL, 'library', 'the template library');
+  load_templates(bytes);
+  phase = 'idle';
+  return { load_ms: performance.now() - t0, wasm_memory_bytes: memory_bytes() };
+}
+let helperReady = null;  // Promise of startHelper(), in a helper
+
+// The primary's assembly waiting for its trajectories: {req, index, resolve, reject}.
+let waiting = null;
+
+// Runs trajectories msg.from..msg.to of the assembly the page asked for; replies with them
+// packed (src/web.rs trajectories) or with the error.
+async function runTrajectories(msg) {
+  const { job, from, to } = msg;
+  try {
+    if (helperReady) await helperReady;
+    else await library;
+    const packed = trajectories(msg.text, msg.options, msg.index, from, to);
+    post({ type: 'trajectories', job, from, to, packed, wasm_memory_bytes: memory_bytes() }, [packed.buffer]);
+  } catch (e) {
+    post({ type: 'trajectories-error', job, from, to, fatal: e instanceof WebAssembly.RuntimeError, message: describe(e) });
+  }
+}
+
+// The assembly of record `index`: the page runs its trajectories on every worker and sends them
+// back in trajectory order; then this worker picks and builds the model (same PDB as the CLI's).
+async function assemble(msg, pending) {
+  phase = 'assembling from fragments';
+  const decoys = new Promise((resolve, reject) => { waiting = { req: msg.req, index: pending.index, resolve, reject }; });
+  post({ type: 'assembly', req: msg.req, text: msg.text, options: msg.options, ...pending });
+  const reply = await decoys;
+  phase = 'finishing the assembled model';
+  const result = finish_assembly(pending.index, reply.packed);
+  return { ...result, workers: reply.workers, helpers: reply.helpers };
+}
+
 function describe(e) {
   if (e instanceof Error) return e.message || String(e);
   return String(e);
@@ -150,14 +199,29 @@ self.onmessage = async (ev) => {
         phase = count > 1 ? `predicting record ${index + 1} of ${count} (${id}) on ${info.backend}` : `predicting on ${info.backend}`;
         post({ type: 'progress', stage: 'model', req: msg.req, backend: info.backend, length, templates, index, count, id });
         const t0 = performance.now();
-        // Fragment assembly (no template) reports each finished trajectory.
-        const decoys = (done, total) => post({ type: 'progress', stage: 'decoys', req: msg.req, done, total, index, count, id });
-        const result = await predict(msg.text, msg.options, index, decoys);
+        let result = await predict(msg.text, msg.options, index);
+        if (result.pending === 'assembly') result = await assemble(msg, result);
         const ms = performance.now() - t0;
         post({ type: 'result', req: msg.req, ms, ...result });
       }
       phase = 'idle';
       post({ type: 'batch-done', req: msg.req, count });
+    } else if (msg.type === 'helper') {
+      helperReady = startHelper();
+      try {
+        post({ type: 'helper-ready', ...(await helperReady) });
+      } catch (e) {
+        post({ type: 'helper-failed', phase, message: describe(e) });
+      }
+    } else if (msg.type === 'trajectories') {
+      await runTrajectories(msg);
+    } else if (msg.type === 'decoys' || msg.type === 'decoys-failed') {
+      // The page's answer to 'assembly': every trajectory, or why they could not be run.
+      const w = waiting;
+      if (!w || w.req !== msg.req || w.index !== msg.index) return;
+      waiting = null;
+      if (msg.type === 'decoys') w.resolve(msg);
+      else w.reject(new Error(msg.message));
     } else if (msg.type === 'archive') {
       await loadWasm();
       try {

@@ -17,6 +17,7 @@ pub mod chain;
 pub mod energy;
 pub mod fragments;
 pub mod monte_carlo;
+pub mod packed;
 pub mod select;
 
 use crate::geometry::atoms::Structure;
@@ -48,6 +49,11 @@ pub fn decoys_for_length(decoys: usize, len: usize) -> usize {
     }
     let scale = (FULL_DECOYS_UP_TO as f64 / len as f64).powi(2);
     ((decoys as f64 * scale).round() as usize).max(MIN_DECOYS.min(decoys))
+}
+
+/// How many trajectories an assembly of `len` residues with `options` runs.
+pub fn decoy_count(options: &AssemblyOptions, len: usize) -> usize {
+    decoys_for_length(options.decoys, len).max(1)
 }
 
 /// The library-wide data every assembly uses, built once per library.
@@ -124,7 +130,7 @@ pub fn prepare<'a>(data: &'a AssemblyData, lib: &'a Library, sequence: &str, ss3
     Prepared { data, lib, potentials, fragments, sequence: sequence.to_string(), options: options.clone() }
 }
 
-impl Prepared<'_> {
+impl<'a> Prepared<'a> {
     fn setup(&self) -> Setup<'_> {
         let (_, theta, tau) = self.lib.internal_codes();
         Setup {
@@ -144,10 +150,15 @@ impl Prepared<'_> {
         monte_carlo::trajectory(&self.setup(), self.options.seed.wrapping_add(k as u64))
     }
 
-    /// Every trajectory ([`decoys_for_length`] of `options.decoys`), on `options.threads`
-    /// native threads; `progress(done, total)` after each.
+    /// How many trajectories this query runs ([`decoy_count`]).
+    pub fn decoy_count(&self) -> usize {
+        decoy_count(&self.options, self.sequence.len())
+    }
+
+    /// Every trajectory ([`Prepared::decoy_count`]), on `options.threads` native threads;
+    /// `progress(done, total)` after each.
     pub fn decoys(&self, progress: &mut dyn FnMut(usize, usize)) -> Vec<Decoy> {
-        let n = decoys_for_length(self.options.decoys, self.sequence.len()).max(1);
+        let n = self.decoy_count();
         let threads = self.options.threads.clamp(1, n);
         if threads == 1 || cfg!(target_arch = "wasm32") {
             let mut out = Vec::with_capacity(n);
@@ -188,11 +199,37 @@ impl Prepared<'_> {
     pub fn finish(&self, decoys: &[Decoy]) -> AssemblyModel {
         let traces: Vec<&[crate::geometry::V3]> = decoys.iter().map(|d| d.ca.as_slice()).collect();
         let energies: Vec<f64> = decoys.iter().map(|d| d.energy).collect();
-        let choice = select::choose(&traces, &energies);
-        let plddt: Vec<f32> = choice.residue_agreement.iter().map(|&a| confidence_plddt(a) as f32).collect();
-        let structure = crate::templates::full_atom_from_trace(self.lib, &self.sequence, &decoys[choice.chosen].ca, &plddt);
-        AssemblyModel { structure, estimated_tm: estimated_tm(choice.agreement), agreement: choice.agreement, decoys: decoys.len(), energy: decoys[choice.chosen].energy }
+        finish(self.lib, &self.sequence, &traces, &energies)
     }
+
+    /// The query's own part (fragments, energy tables), owned: the page keeps it between calls
+    /// that run a few trajectories each (src/web.rs), where the library is borrowed anew.
+    pub fn into_query(self) -> PreparedQuery {
+        PreparedQuery { potentials: self.potentials, fragments: self.fragments, sequence: self.sequence, options: self.options }
+    }
+
+    /// [`prepare`]'s result again from its owned part and the library it was prepared on.
+    pub fn from_query(data: &'a AssemblyData, lib: &'a Library, q: PreparedQuery) -> Self {
+        Prepared { data, lib, potentials: q.potentials, fragments: q.fragments, sequence: q.sequence, options: q.options }
+    }
+}
+
+/// The owned part of a [`Prepared`] (see [`Prepared::into_query`]).
+pub struct PreparedQuery {
+    pub potentials: Potentials,
+    pub fragments: fragments::Fragments,
+    pub sequence: String,
+    pub options: AssemblyOptions,
+}
+
+/// The model from the decoys' CA traces and energies (trajectory k at index k: the choice
+/// breaks ties by order): the chosen trace made full-atom, with its confidence. Needs only the
+/// library, not the query's fragments, so the page finishes wherever the decoys were run.
+pub fn finish(lib: &Library, sequence: &str, traces: &[&[crate::geometry::V3]], energies: &[f64]) -> AssemblyModel {
+    let choice = select::choose(traces, energies);
+    let plddt: Vec<f32> = choice.residue_agreement.iter().map(|&a| confidence_plddt(a) as f32).collect();
+    let structure = crate::templates::full_atom_from_trace(lib, sequence, traces[choice.chosen], &plddt);
+    AssemblyModel { structure, estimated_tm: estimated_tm(choice.agreement), agreement: choice.agreement, decoys: traces.len(), energy: energies[choice.chosen] }
 }
 
 /// pLDDT of a residue from the decoys' agreement there (mean CA-lDDT of the voters against the

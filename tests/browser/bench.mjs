@@ -17,8 +17,19 @@
 // and the bytes of a first visit (every file of the build, raw and gzip -9 as a compressing
 // server would send them; node's zlib).
 //
+// Assembly (`--only assembly`, also in the default run): fragment assembly of proteins without a
+// template, the template library on, CPU backend, in a fresh profile: a 150-residue query
+// (CASP13 T0957s2 residues 1-150) and a 300-residue one (CASP13 T0957s1 + T0957s2, the two
+// domains of T0957 joined, residues 1-300); neither has a template at E <= 0.01 (the bench
+// fails unless the page assembles them). Wall time from Predict to the model (the first
+// prediction includes the helper workers' start: they load the program and the library while
+// the library is searched), the workers that ran trajectories, each helper's load time, and the
+// wasm heaps (primary and helpers). `--helpers N` (0-3) sets the helper count (?helpers=N);
+// default: the page's own choice from navigator.hardwareConcurrency.
+//
 // usage: node tests/browser/bench.mjs --dist DIR [--lengths 50,100,300] [--repeats 2]
-//          [--only cpu|webgpu|templates] [--webgpu-lengths 50]
+//          [--only cpu|webgpu|templates|assembly] [--webgpu-lengths 50]
+//          [--assembly-lengths 150,300] [--helpers N]
 // env: CHROMIUM (default /usr/bin/chromium)
 
 import fs from 'node:fs';
@@ -40,6 +51,8 @@ const LENGTHS = opt('lengths', '50,100,300').split(',').map(Number);
 const GPU_LENGTHS = opt('webgpu-lengths', '50').split(',').map(Number);
 const REPEATS = Number(opt('repeats', '3'));
 const ONLY = opt('only', null);
+const ASSEMBLY_LENGTHS = opt('assembly-lengths', '150,300').split(',').map(Number);
+const HELPERS = opt('helpers', null);
 const log = (...a) => console.error('[browser-bench]', ...a);
 
 // A fixed sequence of the 20 standard residues (the timing does not depend on which).
@@ -171,6 +184,91 @@ async function benchTemplates(server, tmp) {
   return out;
 }
 
+// The assembly queries: CASP13 stretches without a template (checked: the page must assemble).
+function assemblyQuery(len) {
+  const fasta = path.join(casp13Dir(), 'casp13.fasta');
+  const t0957 = fastaRecord(fasta, 'T0957s1') + fastaRecord(fasta, 'T0957s2');
+  if (len <= 158) return { id: `T0957s2_1-${len}`, seq: fastaRecord(fasta, 'T0957s2').slice(0, len) };
+  if (len <= t0957.length) return { id: `T0957s1s2_1-${len}`, seq: t0957.slice(0, len) };
+  throw new Error(`no assembly query of ${len} residues (at most ${t0957.length})`);
+}
+
+// CPU seconds used so far by the browser whose profile is PROFILE and all its child processes
+// (Linux /proc; the workers are threads of its renderer). On a machine shared with other jobs
+// the wall time depends on them; the CPU time much less. null where /proc is unavailable.
+function browserCpuSeconds(profile) {
+  try {
+    const procs = new Map();
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        procs.set(pid, { ppid: f[1], cpu: (Number(f[11]) + Number(f[12])) / 100, root: cmd.includes(`--user-data-dir=${profile}`) && !cmd.includes('--type=') });
+      } catch (_) { /* the process ended meanwhile */ }
+    }
+    const root = [...procs].find(([, p]) => p.root);
+    if (!root) return null;
+    const inTree = (pid) => { for (let p = pid; p && procs.has(p); p = procs.get(p).ppid) if (p === root[0]) return true; return false; };
+    return [...procs].filter(([pid]) => inTree(pid)).reduce((sum, [, p]) => sum + p.cpu, 0);
+  } catch (_) {
+    return null;
+  }
+}
+
+// One assembly: wall time from the Predict click to the result, with the page's numbers.
+async function assembleOnce(page, q, profile) {
+  await page.getByLabel('Sequence').fill(`>${q.id}\n${q.seq}`);
+  await page.evaluate(() => { document.body.dataset.state = ''; });
+  const cpu0 = browserCpuSeconds(profile);
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Predict', exact: true }).click();
+  await page.waitForFunction(() => document.body.dataset.state === 'done' || !document.getElementById('error').hidden, null, { timeout: 1_800_000, polling: 100 });
+  const wall = Date.now() - t0;
+  const cpu1 = browserCpuSeconds(profile);
+  const cpu = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
+  const err = await page.locator('#error').evaluate((e) => (e.hidden ? '' : e.textContent));
+  if (err) throw new Error(`${q.id}: ${err}`);
+  const d = await page.locator('#summary').evaluate((e) => ({ ...e.dataset }));
+  if (d.method !== 'assembly') throw new Error(`${q.id}: not assembled (method ${d.method}): pick a query without a template`);
+  const warnings = await page.locator('#warnings').evaluate((e) => (e.hidden ? '' : e.textContent));
+  return { wall, cpu, workers: Number(d.workers), helpers: JSON.parse(d.helpers), memory: Number(d.wasmMemoryBytes), warnings };
+}
+
+async function benchAssembly(server, tmp) {
+  const profile = fs.mkdtempSync(path.join(tmp, 'profile-assembly-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: chromiumFlags(false) });
+  const page = context.pages()[0] || await context.newPage();
+  const rows = [];
+  try {
+    await page.goto(`${server.url}?cpu${HELPERS !== null ? `&helpers=${HELPERS}` : ''}`);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    await libraryReady(page, 300_000);
+    for (const [i, len] of ASSEMBLY_LENGTHS.entries()) {
+      const q = assemblyQuery(len);
+      const r = await assembleOnce(page, q, profile);
+      // The first prediction of the page starts the helpers (their load overlaps the search).
+      rows.push({ ...r, id: q.id, len: q.seq.length, first: i === 0, cores });
+      log(`assembly ${q.id}: ${(r.wall / 1000).toFixed(1)} s (browser CPU ${r.cpu === null ? '?' : r.cpu.toFixed(1)} s) on ${r.workers} workers; helpers ${JSON.stringify(r.helpers)}${r.warnings ? `; ${r.warnings}` : ''}`);
+    }
+  } finally {
+    await context.close();
+  }
+  return rows;
+}
+
+function printAssembly(rows) {
+  const mib = (x) => (x / 2 ** 20).toFixed(0);
+  console.log(`\nFragment assembly without a template (CPU backend, template library on; navigator.hardwareConcurrency ${rows[0].cores}${HELPERS !== null ? `, ?helpers=${HELPERS}` : ''}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end):\n`);
+  console.log('| query | L | Predict -> model s | browser CPU s (all processes) | workers that ran trajectories | helper load s | wasm heap MiB, primary | wasm heap MiB, each helper |');
+  console.log('|---|---:|---:|---:|---:|---|---:|---|');
+  for (const r of rows) {
+    const load = r.helpers.map((h) => (h.load_ms / 1000).toFixed(1)).join(', ') || '-';
+    const heaps = r.helpers.map((h) => mib(h.wasm_memory_bytes)).join(', ') || '-';
+    console.log(`| ${r.id}${r.first ? ' (first prediction: helpers start)' : ''} | ${r.len} | ${(r.wall / 1000).toFixed(1)} | ${r.cpu === null ? '-' : r.cpu.toFixed(1)} | ${r.workers} | ${load} | ${mib(r.memory)} | ${heaps} |`);
+  }
+}
+
 // Bytes of a first visit: every file the service worker caches (the whole build).
 function firstVisitBytes() {
   const rows = [];
@@ -221,11 +319,13 @@ async function main() {
   const server = await startServer(DIST);
   let rows = [];
   let templates = null;
+  let assembly = [];
   try {
     for (const mode of ['cpu', 'webgpu']) {
       if (!ONLY || ONLY === mode) rows = rows.concat(await benchMode(mode, server, tmp));
     }
     if (!ONLY || ONLY === 'templates') templates = await benchTemplates(server, tmp);
+    if (!ONLY || ONLY === 'assembly') assembly = await benchAssembly(server, tmp);
   } finally {
     server.proc.kill();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -241,6 +341,7 @@ async function main() {
       `${(r.gflop / (r.median / 1000)).toFixed(2)} | ${r.warm.toFixed(0)} | ${r.post.toFixed(0)} | ${mem} |`);
   }
   if (templates) printTemplates(templates);
+  if (assembly.length) printAssembly(assembly);
   printBytes(firstVisitBytes());
 }
 

@@ -13,7 +13,10 @@
 //     the page's table shows it (id, chain, identity, coverage, E-value, query range) and the
 //     PDB equals the CLI's, and its alignment text spells the PDB's REMARK 3 ALN lines;
 //   - no template: CASP13 T1008 is assembled from fragments (docs/ASSEMBLY.md), the page says
-//     so and counts the trajectories, and its PDB equals the CLI's;
+//     so and counts the trajectories, they ran on more than one worker (www/pool.js), and its
+//     PDB equals the CLI's; (CPU run) Cancel during an assembly stops it;
+//   - a helper worker that cannot load the template library is reported, and the other
+//     workers run its trajectories (same PDB as the CLI's);
 //     (CPU run) with "Use templates" off the page gives `webfold predict --templates off`'s file;
 //   - no request leaves 127.0.0.1;
 //   - (CPU run) a 3-record FASTA is predicted record after record ("Record 2 of 3"), listed,
@@ -30,7 +33,7 @@
 //     loaded and predicts with the network (the CLI's `--templates off` coordinates).
 //
 // usage: node tests/browser/run.mjs --dist DIR --cli PATH/TO/webfold
-//          [--only webgpu|cpu|lost|nolibrary] [--screenshot docs/screenshot.png]
+//          [--only webgpu|cpu|lost|nolibrary|helperfail] [--screenshot docs/screenshot.png]
 //          [--screenshot-templates docs/screenshot-templates.png]
 //          [--screenshot-batch docs/screenshot-batch.png] [--keep]
 // env: CHROMIUM (default /usr/bin/chromium)
@@ -401,14 +404,33 @@ async function checkAssembled(page, label, native, tmp) {
   if (err) return;
   check(await page.locator('#summary').getAttribute('data-method') === 'assembly', `${label} T1008: assembled from fragments`);
   const texts = await page.evaluate(() => window.progressTexts);
-  const traj = texts.find((t) => /assembling from fragments, trajectory \d+ of \d+/.test(t));
+  const traj = texts.find((t) => /assembling from fragments, [1-9]\d* of \d+ trajectories done on \d+ workers?/.test(t));
   check(traj !== undefined, `${label} T1008: the progress counts the trajectories: ${JSON.stringify(traj || texts.slice(-2))}`);
+  // The trajectories ran on several workers (the primary and helpers; pool.js).
+  const workers = Number(await page.locator('#summary').getAttribute('data-workers'));
+  const helpers = JSON.parse(await page.locator('#summary').getAttribute('data-helpers'));
+  const summary = await page.locator('#summary').textContent();
+  log(`  ${summary} (helpers: ${JSON.stringify(helpers)})`);
+  check(workers > 1 && helpers.some((h) => h.ran) && summary.includes(`(trajectories on ${workers} workers)`),
+    `${label} T1008: the trajectories ran on ${workers} workers, helpers among them: ${JSON.stringify(helpers)}`);
   const note = await page.locator('#template-note').evaluate((e) => (e.hidden ? '' : e.textContent));
   check(note.startsWith('No template found (E-value <= 1e-3, nor a tentative one <= 1e-2): this structure was assembled from fragments of known structures')
     && await page.locator('#templates').isHidden(), `${label} T1008: the page says the structure was assembled: ${JSON.stringify(note)}`);
   check(native.pdb.includes('REMARK   3 STRUCTURE BY FRAGMENT ASSEMBLY FROM THE TEMPLATE LIBRARY'), `${label} T1008: the CLI's PDB says it was assembled`);
   const dl = await downloadPdb(page, tmp, `${label}-t1008`);
   compareNative(dl.pdb, native.pdb, `${label} T1008`, 0.001);
+}
+
+// Cancel while the trajectories run on the workers: the run stops (primary and helpers are
+// terminated) and the page stays usable (the batch that follows assembles a record again).
+async function checkCancelAssembly(page, label) {
+  await page.getByLabel('Sequence').fill(T1008);
+  await page.getByRole('button', { name: 'Predict', exact: true }).click();
+  await page.waitForFunction(() => /trajectories done/.test(document.getElementById('progress-text').textContent), null, { timeout: 300_000, polling: 50 });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  const st = await page.locator('#status').textContent();
+  check(st === 'Cancelled.' && await page.getByRole('button', { name: 'Predict', exact: true }).isEnabled(),
+    `${label}: Cancel stops an assembly running on the workers (${JSON.stringify(st)})`);
 }
 
 async function runMode(mode, server, native, tmp) {
@@ -545,6 +567,7 @@ async function runMode(mode, server, native, tmp) {
         && /1 of 2 records/.test(await page.locator('#download-all').textContent()),
         `${label}: Cancel stops a batch and keeps the records done (${JSON.stringify(st2)}, ${JSON.stringify(listed)})`);
       await page.getByLabel('Use templates').check();
+      await checkCancelAssembly(page, label);
 
       await checkBatch(page, label, native, tmp);
       if (SCREENSHOT_BATCH) {
@@ -679,6 +702,43 @@ async function runNoLibrary(server, native, tmp) {
   }
 }
 
+// A helper worker fails (its template library download is refused; the primary's went
+// through): the page says so, and the primary runs every trajectory: the same PDB as the CLI's.
+async function runHelperFailure(server, native, tmp) {
+  const label = 'helper failure';
+  const profile = fs.mkdtempSync(path.join(tmp, 'profile-helperfail-'));
+  // No service worker: it would fetch the library on its own, past the route below.
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM, headless: true, args: chromiumFlags(false), acceptsDownloads: true, serviceWorkers: 'block',
+  });
+  let served = 0;
+  await context.route(/\/templates\/library\.wftl$/, (route) => (served++ === 0 ? route.continue() : route.abort('connectionrefused')));
+  const page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', (e) => log(`  page error: ${e.message}`));
+  const t0 = Date.now();
+  try {
+    await page.goto(server.url + '?cpu');
+    // The primary worker's library first (the helpers start with Predict).
+    await page.waitForFunction(() => document.getElementById('library').dataset.state === 'ready', null, { timeout: 300_000, polling: 200 });
+    await page.getByLabel('Sequence').fill(T1008);
+    const err = await predictAndWait(page, 600_000);
+    check(!err, `${label}: prediction finished without an error${err ? `: ${err}` : ''}`);
+    const warnings = await page.locator('#warnings').textContent();
+    check(/Helper worker \d+ failed \(.*template library.*\); its trajectories run on the other workers\./.test(warnings),
+      `${label}: the page says which helper failed and why: ${JSON.stringify(warnings)}`);
+    const workers = Number(await page.locator('#summary').getAttribute('data-workers'));
+    check(workers === 1 && await page.locator('#summary').getAttribute('data-method') === 'assembly',
+      `${label}: the primary worker ran every trajectory (${workers} worker)`);
+    const dl = await downloadPdb(page, tmp, 'helperfail-t1008');
+    compareNative(dl.pdb, native.t1008.pdb, `${label} T1008`, 0.001);
+  } catch (e) {
+    check(false, `${label}: ${e.message.split('\n')[0]}`);
+  } finally {
+    log(`${label} run took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    await context.close();
+  }
+}
+
 async function main() {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error(`no built page in ${DIST} (run ./build.sh build)`);
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
@@ -699,6 +759,7 @@ async function main() {
     }
     if (!ONLY || ONLY === 'nolibrary') await runNoLibrary(server, native, tmp);
     if (!ONLY || ONLY === 'lost') await runDeviceLoss(server, native, tmp);
+    if (!ONLY || ONLY === 'helperfail') await runHelperFailure(server, native, tmp);
   } finally {
     server.proc.kill();
     if (!args.includes('--keep')) fs.rmSync(tmp, { recursive: true, force: true });
