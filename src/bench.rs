@@ -229,6 +229,14 @@ pub struct TemplateBenchRow {
     pub peak_host_bytes: Option<usize>,
 }
 
+/// Library chains, nearest to `len` residues first (ties: library order): the candidates for a
+/// benchmark query of that length.
+fn chains_by_length(lib: &crate::templates::Library, len: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..lib.len()).collect();
+    order.sort_by_key(|&i| (lib.sequence(i).len().abs_diff(len), i));
+    order
+}
+
 /// Times the template path: for each length, the library chain of nearest length that has a
 /// template once its own entry is excluded is the query; `repeats` timed runs, median.
 pub fn template_rows(t: &crate::templates::Templates, lengths: &[usize], repeats: usize, memory: Option<&dyn HostMemory>) -> Vec<TemplateBenchRow> {
@@ -236,8 +244,7 @@ pub fn template_rows(t: &crate::templates::Templates, lengths: &[usize], repeats
     let lib = &t.library;
     let mut rows = Vec::new();
     for &len in lengths {
-        let mut order: Vec<usize> = (0..lib.len()).collect();
-        order.sort_by_key(|&i| (lib.sequence(i).len().abs_diff(len), i));
+        let order = chains_by_length(lib, len);
         for &k in order.iter().take(50) {
             let seq = String::from_utf8_lossy(lib.sequence(k)).into_owned();
             let options = SearchOptions { exclude: vec![lib.entry(k).to_string()], ..SearchOptions::default() };
@@ -334,8 +341,7 @@ pub fn assembly_rows(t: &crate::templates::Templates, lengths: &[usize], threads
     let tables = data(t);
     let mut rows = Vec::new();
     for &len in lengths {
-        let mut order: Vec<usize> = (0..lib.len()).collect();
-        order.sort_by_key(|&i| (lib.sequence(i).len().abs_diff(len), i));
+        let order = chains_by_length(lib, len);
         for &k in order.iter().take(200) {
             let seq = String::from_utf8_lossy(lib.sequence(k)).into_owned();
             let exclude = vec![lib.entry(k).to_string()];
